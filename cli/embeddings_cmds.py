@@ -1,0 +1,2 @@
+"""placeholder until filled."""
+COMMANDS = []

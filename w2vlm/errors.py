@@ -1,0 +1,32 @@
+"""The exceptions w2vlm raises for problems a user can fix; the CLI prints them as one line."""
+
+
+class W2VLMError(Exception):
+    """Base class: the message is one line that names the problem and the fix."""
+
+
+class CorpusError(W2VLMError):
+    """A corpus cannot be found, read, decoded or is empty."""
+
+
+class TokenizerError(W2VLMError):
+    """A tokenizer is unknown, not installed, or failed on its input."""
+
+
+class UnknownWordError(W2VLMError, KeyError):
+    """A query word is not in the vocabulary."""
+
+    def __str__(self):  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class BackendUnavailable(W2VLMError):
+    """The requested device (CuPy/CUDA) cannot be used."""
+
+
+class ArtifactError(W2VLMError):
+    """A model directory is missing, of the wrong kind, or damaged."""
+
+
+class TrainingError(W2VLMError):
+    """Training cannot start or had to stop (bad settings, corpus too small, NaN loss)."""

@@ -1,0 +1,1 @@
+"""Layers in the book's protocol (params/grads lists, forward/backward) and the optimizers that train them."""
