@@ -83,7 +83,7 @@ class Adam:
         """Scalars plus moment arrays (``m.0``, ``v.0``, ...) for checkpoints."""
         state = {"lr": float(self.lr), "step": int(self.step)}
         for i, (m, v) in enumerate(zip(self.m or [], self.v or [])):
-            state[f"m.{i}"], state[f"v.{i}"] = m, v
+            state[f"m.{i}"], state[f"v.{i}"] = m.copy(), v.copy()
         return state
 
     def load_state_dict(self, state, xp=None):
