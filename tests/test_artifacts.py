@@ -24,7 +24,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        artifacts._atomic_write(path, boom)
+        artifacts.atomic_write(path, boom)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
 

@@ -15,7 +15,7 @@ VOCAB = "vocab.json"
 PARAMS = "params.npz"
 
 
-def _atomic_write(path, write):
+def atomic_write(path, write):
     """Call ``write(file_object)`` on a temp file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +36,7 @@ def _atomic_write(path, write):
 
 def write_bytes(path, data):
     """Atomically write bytes."""
-    _atomic_write(path, lambda handle: handle.write(data))
+    atomic_write(path, lambda handle: handle.write(data))
 
 
 def write_text(path, text):
@@ -70,7 +70,7 @@ def save_arrays(path, arrays):
         if value.dtype.kind == "f":
             value = value.astype(np.float32, copy=False)
         host[name] = value
-    _atomic_write(path, lambda handle: np.savez(handle, **host))
+    atomic_write(path, lambda handle: np.savez(handle, **host))
 
 
 def load_arrays(path):
