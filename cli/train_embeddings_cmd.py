@@ -1,2 +1,72 @@
-"""placeholder until filled."""
-COMMANDS = []
+"""The ``train-embeddings`` command: corpus -> tokens -> CBOW/skip-gram word vectors saved as an artifact."""
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from .options import corpus_options, load_corpus_and_tokenizer
+
+log = logging.getLogger("w2vlm")
+
+
+@click.command("train-embeddings")
+@click.argument("corpus", nargs=-1)
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the trained vectors (config.json, vocab.json, params.npz, vectors.txt).")
+@click.option("--model", type=click.Choice(["cbow", "skipgram"]), default="cbow", show_default=True)
+@click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True, help="Vector size.")
+@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Context words on each side (at most; see --fixed-window).")
+@click.option("--negatives", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Negative samples per prediction.")
+@click.option("--ns-exponent", type=float, default=0.75, show_default=True,
+              help="Negatives are drawn with probability count**ns_exponent.")
+@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Drop words seen fewer times (before windows are formed, as gensim does).")
+@click.option("--max-vocab", type=click.IntRange(min=2), default=None, help="Keep only the N most frequent words.")
+@click.option("--sample", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+              help="Subsampling threshold for frequent words (0 = off).")
+@click.option("--fixed-window", is_flag=True, help="Always use the whole window (default: shrink it at random "
+                                                   "per word, as word2vec.c and gensim do).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.025, show_default=True,
+              help="Start learning rate, decayed linearly to --min-lr over all epochs.")
+@click.option("--min-lr", type=click.FloatRange(min=0), default=0.0001, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="CPU training threads (Hogwild, like gensim's workers).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Targets per step on --device gpu (the CPU kernel updates word by word).")
+@click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a JSON object with words_per_sec, train_seconds, per-epoch loss and the config.")
+@corpus_options
+@click.pass_obj
+def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
+                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, metrics, **text_options):
+    """Train word vectors on CORPUS... (files, directories, globs, - for stdin, or a catalog name such as ptb;
+    none: the embedded Korean corpus)."""
+    from w2vlm import backend
+    from w2vlm.embeddings.train import Word2VecConfig, train_embeddings as train, write_metrics
+    from w2vlm.text.encode import encode_corpus
+
+    xp = backend.get_xp(settings.device)
+    config = Word2VecConfig(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
+                            min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window,
+                            lr=lr, min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size,
+                            seed=settings.seed).validate()
+    workers = text_options.get("workers", 1)
+    source, tokenizer = load_corpus_and_tokenizer(corpus, **text_options)
+    encoded = encode_corpus(source, tokenizer, workers=workers, progress=not settings.quiet)
+    vectors, history = train(encoded, config, xp=xp, progress=not settings.quiet)
+    saved = dict(asdict(config), corpus=source.describe(), device=settings.device,
+                 training={"loss": history.loss, "words_per_sec": history.words_per_sec,
+                           "train_seconds": history.train_seconds, "raw_words": history.raw_words})
+    vectors.save(output, config=saved)
+    if metrics is not None:
+        write_metrics(metrics, history, config)
+    click.echo(f"saved {len(vectors):,} word vectors x {config.dim} to {output} "
+               f"(loss {history.loss:.4f}, {history.words_per_sec:,.0f} words/s, {history.train_seconds:.1f}s)")
+
+
+COMMANDS = [train_embeddings]

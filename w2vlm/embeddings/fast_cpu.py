@@ -1,0 +1,233 @@
+"""Fused CPU word2vec training (numba, Hogwild threads), the same SGD as gensim's word2vec_inner / word2vec.c.
+
+One call of ``train_block`` trains a range of lines split into one chunk per thread (``prange``); the threads
+update the shared float32 matrices without locks (Hogwild, as word2vec.c and gensim do). Each chunk has its own
+xorshift64* random state. Negatives come from the sampler's alias tables, subsampling from precomputed keep
+probabilities. ``cbow_step``/``skipgram_step`` run one update with given negatives: the tests compare them
+with the layered reference in ``cbow.py``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+_MUL = np.uint64(0x2545F4914F6CDD1D)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S12, _S25, _S27, _S32, _S40 = (np.uint64(s) for s in (12, 25, 27, 32, 40))
+
+
+def seed_states(seed, n):
+    """n distinct non-zero uint64 xorshift states derived from ``seed`` (SplitMix64 via NumPy's SeedSequence)."""
+    states = np.random.SeedSequence(int(seed)).generate_state(n, dtype=np.uint64)
+    states[states == 0] = np.uint64(0x9E3779B97F4A7C15)
+    return states
+
+
+@njit(nogil=True, cache=True)
+def _next(state):
+    state ^= state >> _S12
+    state ^= state << _S25
+    state ^= state >> _S27
+    return state
+
+
+@njit(nogil=True, cache=True)
+def _below(state, n):
+    """A number in [0, n) from the high 32 bits of the scrambled state (Lemire's multiply-shift)."""
+    return np.int64((((state * _MUL) >> _S32) * np.uint64(n)) >> _S32)
+
+
+@njit(nogil=True, cache=True)
+def _uniform(state):
+    return np.float32(((state * _MUL) >> _S40) * (1.0 / 16777216.0))  # 24 bits: exact in float32, < 1
+
+
+@njit(nogil=True, cache=True)
+def _negative(state, alias_prob, alias):
+    """Alias-method draw: column from the high 32 bits, coin from the low 32 bits."""
+    r = state * _MUL
+    column = np.int64(((r >> _S32) * np.uint64(alias_prob.shape[0])) >> _S32)
+    coin = np.float32((r & _LOW32) * (1.0 / 4294967296.0))
+    return column if coin < alias_prob[column] else np.int64(alias[column])
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _logistic_updates(h, W_out, target, negs, lr, work):
+    """Positive target + negatives: update their W_out rows, add lr * (-dL/dh) into ``work``; return the loss.
+
+    The loss -sum(log p) is taken as -log(prod p) in float64: one log per prediction instead of one per word
+    (each p is floored at 1e-30, which only matters for terms above 69 nats).
+    """
+    dim = h.shape[0]
+    likelihood = 1.0
+    for d in range(negs.shape[0] + 1):
+        if d == 0:
+            word, label = target, np.float32(1.0)
+        else:
+            word, label = negs[d - 1], np.float32(0.0)
+            if word == target:  # as word2vec.c: a negative equal to the target is skipped
+                continue
+        f = np.float32(0.0)
+        for k in range(dim):
+            f += h[k] * W_out[word, k]
+        e = np.exp(-abs(f))  # sigmoid of f and of -f from one exp, stable for any f
+        big, small = np.float32(1.0) / (np.float32(1.0) + e), e / (np.float32(1.0) + e)
+        sig = big if f >= 0 else small
+        likelihood *= max(big if (f >= 0) == (d == 0) else small, np.float32(1e-30))  # p of the right label
+        g = np.float32((label - sig) * lr)
+        for k in range(dim):
+            work[k] += g * W_out[word, k]
+            W_out[word, k] += g * h[k]
+    return -np.log(likelihood)
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, neu1, work, exact_gradient):
+    """Mean of the context vectors predicts words[center].
+
+    Like word2vec.c and gensim (cbow_mean=1), every context word then gets the whole lr * -dL/dh; the exact
+    gradient of the mean would give each 1/count of it (``exact_gradient``, used to check against the reference).
+    """
+    dim = W_in.shape[1]
+    count = hi - lo - 1
+    for k in range(dim):
+        neu1[k] = 0.0
+        work[k] = 0.0
+    for j in range(lo, hi):
+        if j != center:
+            w = words[j]
+            for k in range(dim):
+                neu1[k] += W_in[w, k]
+    inv = np.float32(1.0) / np.float32(count)
+    for k in range(dim):
+        neu1[k] *= inv
+    loss = _logistic_updates(neu1, W_out, words[center], negs, lr, work)
+    if exact_gradient:
+        for k in range(dim):
+            work[k] *= inv
+    for j in range(lo, hi):
+        if j != center:
+            w = words[j]
+            for k in range(dim):
+                W_in[w, k] += work[k]
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _pair_update(W_in, W_out, source, target, negs, lr, work):
+    dim = W_in.shape[1]
+    for k in range(dim):
+        work[k] = 0.0
+    loss = _logistic_updates(W_in[source], W_out, target, negs, lr, work)
+    for k in range(dim):
+        W_in[source, k] += work[k]
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alias_prob, alias, window, shrink,
+                 negatives, cbow, lr_start, lr_end, state):
+    """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
+    dim = W_in.shape[1]
+    longest = 1
+    for line in range(first, last):
+        longest = max(longest, offsets[line + 1] - offsets[line])
+    words = np.empty(longest, dtype=np.int64)
+    neu1 = np.empty(dim, dtype=np.float32)
+    work = np.empty(dim, dtype=np.float32)
+    negs = np.empty(negatives, dtype=np.int64)
+    total = max(offsets[last] - offsets[first], 1)
+    loss, examples, kept, contexts = 0.0, 0, 0, 0
+    for line in range(first, last):
+        start, end = offsets[line], offsets[line + 1]
+        lr = np.float32(lr_start + (lr_end - lr_start) * ((start - offsets[first]) / total))
+        n = 0
+        for p in range(start, end):  # subsample before windowing: windows span dropped words (word2vec.c)
+            w = ids[p]
+            if subsampling:
+                state = _next(state)
+                if _uniform(state) >= keep[w]:
+                    continue
+            words[n] = w
+            n += 1
+        kept += n
+        for i in range(n):
+            reach = window
+            if shrink:
+                state = _next(state)
+                reach = window - _below(state, window)
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            if hi - lo <= 1:
+                continue
+            contexts += hi - lo - 1
+            if cbow:
+                for d in range(negatives):
+                    state = _next(state)
+                    negs[d] = _negative(state, alias_prob, alias)
+                loss += _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, neu1, work, False)
+                examples += 1
+            else:
+                for j in range(lo, hi):  # gensim/word2vec.c orientation: the context word predicts the center
+                    if j == i:
+                        continue
+                    for d in range(negatives):
+                        state = _next(state)
+                        negs[d] = _negative(state, alias_prob, alias)
+                    loss += _pair_update(W_in, W_out, words[j], words[i], negs, lr, work)
+                    examples += 1
+    return loss, examples, kept, contexts, state
+
+
+@njit(parallel=True, nogil=True, fastmath=True, cache=True)
+def train_block(W_in, W_out, ids, offsets, bounds, keep, subsampling, alias_prob, alias, window, shrink,
+                negatives, cbow, lr_start, lr_end, states, stats):
+    """Train lines bounds[0]..bounds[-1], chunk c = lines [bounds[c], bounds[c+1]) on its own thread.
+
+    ``states`` (uint64, one per chunk) advance in place; ``stats[c]`` receives
+    (loss sum, examples, kept words, context words) of chunk c.
+    """
+    for c in prange(bounds.shape[0] - 1):
+        loss, examples, kept, contexts, state = _train_chunk(
+            W_in, W_out, ids, offsets, bounds[c], bounds[c + 1], keep, subsampling, alias_prob, alias,
+            window, shrink, negatives, cbow, lr_start, lr_end, states[c])
+        states[c] = state
+        stats[c, 0] = loss
+        stats[c, 1] = examples
+        stats[c, 2] = kept
+        stats[c, 3] = contexts
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def cbow_step(W_in, W_out, contexts, target, negs, lr, exact_gradient=False):
+    """One CBOW update from ``contexts`` (1-D ids) to ``target`` with the given negatives; returns the loss."""
+    words = np.empty(contexts.shape[0] + 1, dtype=np.int64)
+    words[0] = target
+    words[1:] = contexts
+    dim = W_in.shape[1]
+    return _cbow_update(W_in, W_out, words, 0, words.shape[0], 0, negs.astype(np.int64), np.float32(lr),
+                        np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32), exact_gradient)
+
+
+@njit(nogil=True, fastmath=True, cache=True)
+def skipgram_step(W_in, W_out, source, target, negs, lr):
+    """One skip-gram update: ``source``'s input vector predicts ``target`` against the given negatives."""
+    return _pair_update(W_in, W_out, source, target, negs.astype(np.int64), np.float32(lr),
+                        np.empty(W_in.shape[1], dtype=np.float32))
+
+
+@njit(nogil=True, cache=True)
+def draw_negatives(state, n, alias_prob, alias):
+    """``n`` negative ids drawn exactly as the training loop draws them (for tests of the distribution)."""
+    state = np.uint64(state)
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        state = _next(state)
+        out[i] = _negative(state, alias_prob, alias)
+    return out
+
+
+def split_lines(offsets, first, last, parts):
+    """Line bounds (parts+1 int64) cutting lines [first, last) into ``parts`` runs of about equal word counts."""
+    targets = np.linspace(offsets[first], offsets[last], parts + 1)
+    bounds = np.searchsorted(offsets[first:last + 1], targets, side="left") + first
+    bounds[0], bounds[-1] = first, last
+    return np.maximum.accumulate(bounds).astype(np.int64)

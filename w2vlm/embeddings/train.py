@@ -1,0 +1,252 @@
+"""Word2vec training loop with gensim/word2vec.c semantics: fused numba kernel on CPU, layered xp model elsewhere."""
+
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .. import backend
+from ..artifacts import write_json
+from ..errors import TrainingError
+from .cbow import MODELS, init_weights
+from .sampling import UnigramSampler, context_windows, keep_probabilities, subsample
+
+log = logging.getLogger("w2vlm")
+
+BLOCK_WORDS = 1 << 17  # words per thread between progress updates on the fast path
+REPORT_EVERY = 50      # batches between progress updates (and host syncs) on the layered path
+
+
+@dataclass
+class Word2VecConfig:
+    """Model shape and training settings, saved in the artifact's config.json (defaults follow gensim 4)."""
+    model: str = "cbow"            # cbow | skipgram
+    dim: int = 100
+    window: int = 5
+    negatives: int = 5
+    ns_exponent: float = 0.75
+    min_count: int = 5
+    max_vocab: Optional[int] = None
+    sample: float = 1e-3           # frequent-word subsampling threshold; 0 turns it off
+    shrink_window: bool = True     # random window in [1, window] per target, as word2vec.c
+    lr: float = 0.025
+    min_lr: float = 0.0001
+    epochs: int = 5
+    threads: int = 1
+    batch_size: int = 256          # targets per step of the layered (xp) path only (capped at vocab size / 16)
+    seed: int = 0
+
+    def validate(self):
+        """Raise TrainingError naming the option to fix."""
+        if self.model not in MODELS:
+            raise TrainingError(f"unknown model {self.model!r}; use one of {', '.join(MODELS)}")
+        for name in ("dim", "window", "epochs", "threads", "batch_size", "min_count"):
+            if getattr(self, name) < 1:
+                raise TrainingError(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(self, name)})")
+        if self.negatives < 1:
+            raise TrainingError(f"--negatives must be at least 1 (got {self.negatives})")
+        if self.max_vocab is not None and self.max_vocab < 2:
+            raise TrainingError(f"--max-vocab must be at least 2 (got {self.max_vocab})")
+        if not (self.lr > 0 and 0 <= self.min_lr <= self.lr):
+            raise TrainingError(f"need 0 <= --min-lr <= --lr and --lr > 0 (got lr={self.lr}, min_lr={self.min_lr})")
+        if self.sample < 0:
+            raise TrainingError(f"--sample must be >= 0 (got {self.sample}); 0 turns subsampling off")
+        return self
+
+
+@dataclass
+class History:
+    """What training measured: one entry per epoch plus whole-run totals."""
+    raw_words: int                   # corpus words per epoch before min_count (the words/s numerator)
+    epochs: list = field(default_factory=list)  # dicts: loss, words_per_sec, seconds, trained_words
+    train_seconds: float = 0.0
+
+    @property
+    def words_per_sec(self):
+        return self.raw_words * len(self.epochs) / max(self.train_seconds, 1e-9)
+
+    @property
+    def loss(self):
+        return self.epochs[-1]["loss"] if self.epochs else math.nan
+
+    def metrics(self, config):
+        """The ``--metrics`` JSON object."""
+        return {"words_per_sec": self.words_per_sec, "train_seconds": self.train_seconds,
+                "raw_words": self.raw_words, "epochs": self.epochs, "config": asdict(config)}
+
+
+def write_metrics(path, history, config):
+    """Write the metrics JSON for scripts (atomic)."""
+    write_json(path, history.metrics(config))
+
+
+def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, progress=True, fast=None):
+    """Train word vectors on ``ids`` (vocabulary ids, lines cut by ``line_offsets``); ``counts`` per vocab word.
+
+    Returns ``(W_in, W_out, history)`` as float32 host arrays: W_in are the word vectors, W_out the output
+    (negative-sampling) vectors. ``fast`` (default: when ``xp`` is NumPy) picks the numba kernel; otherwise the
+    layered reference model trains in batches of ``config.batch_size`` targets on ``xp``.
+    """
+    config.validate()
+    ids = np.ascontiguousarray(ids, dtype=np.int32)
+    line_offsets = np.ascontiguousarray(line_offsets, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    if len(ids) < 2 or len(counts) < 2:
+        raise TrainingError(f"corpus has only {len(ids)} words ({len(counts)} distinct) after "
+                            f"min_count={config.min_count}; lower --min-count or give more text")
+    if len(line_offsets) < 2 or line_offsets[0] != 0 or line_offsets[-1] != len(ids):
+        raise TrainingError("line_offsets must start at 0 and end at len(ids)")
+    history = History(raw_words=int(raw_words if raw_words is not None else len(ids)))
+    rng = backend.seed_everything(config.seed, xp)
+    W_in, W_out = init_weights(len(counts), config.dim, rng)
+    keep = keep_probabilities(counts, config.sample)
+    sampler = UnigramSampler(counts, config.ns_exponent, rng)
+    use_fast = (xp is np) if fast is None else fast
+    log.info("training %s on %s words (%s distinct), dim %d, %d epochs, %s", config.model, f"{len(ids):,}",
+             f"{len(counts):,}", config.dim, config.epochs,
+             f"{config.threads} thread(s)" if use_fast else f"layered model on {xp.__name__}")
+    run = _FastRun if use_fast else _ReferenceRun
+    trainer = run(ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng)
+    for epoch in range(config.epochs):
+        bar = tqdm(total=len(ids), desc=f"epoch {epoch + 1}/{config.epochs}", unit="word", unit_scale=True,
+                   disable=not progress or None, leave=False, dynamic_ncols=True)
+        start = time.perf_counter()
+        loss_sum, examples = 0.0, 0
+        for done, block_loss, block_examples in trainer.epoch(epoch):
+            loss_sum += block_loss
+            examples += block_examples
+            elapsed = max(time.perf_counter() - start, 1e-9)
+            bar.update(done - bar.n)
+            bar.set_postfix(loss=f"{loss_sum / max(examples, 1):.4f}",
+                            rate=f"{history.raw_words * done / len(ids) / elapsed / 1e3:,.0f}k w/s", refresh=False)
+        seconds = time.perf_counter() - start
+        bar.close()
+        loss = loss_sum / max(examples, 1)
+        if not math.isfinite(loss):
+            raise TrainingError(f"loss became {loss} in epoch {epoch + 1}; lower --lr")
+        history.train_seconds += seconds
+        history.epochs.append({"loss": loss, "words_per_sec": history.raw_words / max(seconds, 1e-9),
+                               "seconds": seconds, "trained_words": trainer.trained_words})
+        log.info("epoch %d/%d: loss %.4f, %s words/s", epoch + 1, config.epochs, loss,
+                 f"{history.epochs[-1]['words_per_sec']:,.0f}")
+    W_in, W_out = trainer.weights()
+    return W_in, W_out, history
+
+
+def train_embeddings(encoded, config, *, xp=np, progress=True):
+    """Word vectors from an ``EncodedCorpus``: vocabulary (min_count, max_vocab), OOV words dropped, then training.
+
+    Returns ``(WordVectors, history)``; the vectors carry the output weights and the tokenizer settings.
+    """
+    from ..text.vocab import Vocab
+    from .vectors import WordVectors
+    config.validate()
+    vocab = Vocab.from_counts(encoded.types, encoded.counts, min_count=config.min_count,
+                              max_size=config.max_vocab, specials=())
+    if len(vocab) < 2:
+        raise TrainingError(f"corpus has only {len(vocab)} distinct word(s) seen at least min_count="
+                            f"{config.min_count} times; lower --min-count or give more text")
+    ids, offsets = encoded.to_ids(vocab, oov="drop")  # rare words vanish before windowing, as in gensim
+    W_in, W_out, history = train_word2vec(ids, offsets, vocab.counts, config, xp=xp, raw_words=encoded.n_tokens,
+                                          progress=progress)
+    vectors = WordVectors(vocab.words, W_in, vocab.counts, config=asdict(config),
+                          tokenizer_config=encoded.tokenizer_config, extra_arrays={"output_weights": W_out})
+    return vectors, history
+
+
+def _learning_rate(config, progress):
+    """Linear decay from lr to min_lr over the whole run (progress in [0, 1])."""
+    return config.lr - (config.lr - config.min_lr) * min(max(progress, 0.0), 1.0)
+
+
+class _FastRun:
+    """Blocks of lines through the numba kernel; each block is split into one chunk per thread."""
+
+    def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
+        from . import fast_cpu
+        self.kernel = fast_cpu
+        backend.set_threads(config.threads)
+        self.ids, self.offsets, self.W_in, self.W_out = ids, line_offsets, W_in, W_out
+        self.keep, self.sampler, self.config = keep, sampler, config
+        self.states = fast_cpu.seed_states(config.seed, config.threads)
+        self.stats = np.zeros((config.threads, 4))
+        self.trained_words = 0
+        self._block(np.zeros(config.threads + 1, dtype=np.int64), 0.0, 0.0)  # load the compiled kernel untimed
+
+    def _block(self, chunks, lr_start, lr_end):
+        config = self.config
+        self.stats[:] = 0
+        self.kernel.train_block(self.W_in, self.W_out, self.ids, self.offsets, chunks, self.keep, config.sample > 0,
+                                self.sampler.alias_prob, self.sampler.alias, config.window, config.shrink_window,
+                                config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
+
+    def epoch(self, epoch):
+        config, offsets = self.config, self.offsets
+        lines, total = len(offsets) - 1, len(self.ids) * config.epochs
+        bounds = np.searchsorted(offsets, np.arange(0, offsets[-1], BLOCK_WORDS * config.threads))
+        bounds = np.unique(np.append(bounds, lines))
+        self.trained_words = 0
+        for first, last in zip(bounds[:-1], bounds[1:]):
+            if first >= last:
+                continue
+            done_before = epoch * len(self.ids) + offsets[first]
+            lr_start = _learning_rate(config, done_before / total)
+            lr_end = _learning_rate(config, (done_before + offsets[last] - offsets[first]) / total)
+            chunks = self.kernel.split_lines(offsets, first, last, config.threads)
+            self._block(chunks, lr_start, lr_end)
+            self.trained_words += int(self.stats[:, 2].sum())
+            yield int(offsets[last]), float(self.stats[:, 0].sum()), int(self.stats[:, 1].sum())
+
+    def weights(self):
+        return self.W_in, self.W_out
+
+
+class _ReferenceRun:
+    """The layered model (cbow.py) on ``xp`` with plain SGD over batches of targets, in corpus order."""
+
+    def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
+        self.ids, self.offsets, self.keep, self.config, self.xp, self.rng = ids, line_offsets, keep, config, xp, rng
+        self.model = MODELS[config.model](negatives=config.negatives, sampler=sampler, xp=xp, weights=(W_in, W_out))
+        from ..nn.optim import SGD
+        self.optimizer = SGD()
+        self.trained_words = 0
+        # a word seen many times in one batch gets all those updates at once, computed from the same stale
+        # vectors; a batch of at most V/16 targets keeps such pile-ups small enough not to diverge
+        self.batch_size = min(config.batch_size, max(1, len(sampler) // 16))
+
+    def epoch(self, epoch):
+        config, xp = self.config, self.xp
+        ids, offsets = self.ids, self.offsets
+        if config.sample > 0:
+            ids, offsets = subsample(ids, offsets, self.keep, self.rng)
+        self.trained_words = len(ids)
+        # raw-corpus position of each kept word, for progress and the learning-rate schedule
+        scale = len(self.ids) / max(len(ids), 1)
+        total = len(self.ids) * config.epochs
+        loss_sum, examples = 0.0, 0  # loss_sum stays on the device between reports
+        batch = self.batch_size
+        for step, first in enumerate(range(0, len(ids), batch)):
+            positions = np.arange(first, min(first + batch, len(ids)))
+            contexts = context_windows(ids, offsets, positions, config.window, config.shrink_window, self.rng)
+            has_context = (contexts >= 0).any(axis=1)
+            if has_context.any():
+                contexts, target = contexts[has_context], ids[positions[has_context]]
+                lr = _learning_rate(config, (epoch * len(self.ids) + positions[-1] * scale) / total)
+                loss = self.model.forward(xp.asarray(contexts), xp.asarray(target))
+                self.model.backward()
+                # the model averages over targets; word2vec sums per-target updates, so scale the step
+                self.optimizer.lr = lr * len(target)
+                self.optimizer.update(self.model.params, self.model.grads)
+                loss_sum = loss_sum + loss * len(target)
+                examples += len(target) if config.model == "cbow" else int((contexts >= 0).sum())
+            if step % REPORT_EVERY == REPORT_EVERY - 1 or first + batch >= len(ids):
+                yield int((positions[-1] + 1) * scale), float(loss_sum), examples
+                loss_sum, examples = 0.0, 0
+
+    def weights(self):
+        return (np.asarray(backend.to_cpu(self.model.word_vecs), dtype=np.float32),
+                np.asarray(backend.to_cpu(self.model.output_vecs), dtype=np.float32))
