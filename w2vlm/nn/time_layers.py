@@ -1,0 +1,417 @@
+"""Layers over (N, T, ...) sequences for RNN language models (Saito, DLfS2 common/time_layers.py), xp-agnostic.
+
+Layout: every layer takes and returns batch-major ``(N, T, ...)`` arrays, but the arrays it *returns* are
+``swapaxes(0, 1)`` views of time-major ``(T, N, ...)`` buffers. The next layer swaps back for free, so each
+time step is one contiguous ``(N, ...)`` block, the input projection and the weight gradients are one GEMM over
+all T steps, and no layer copies its input. Callers may pass arrays in any layout.
+
+Speed: on NumPy the per-step gate math, the per-step ``h @ Wh`` and the softmax over the vocabulary run in the
+fused numba kernels of ``lstm_kernels``, tested against the plain xp code kept here as the reference (which is
+also what runs on CuPy).
+"""
+
+import numpy as np
+
+from ..backend import array_module
+from .sparse import SparseGrad
+
+
+def _fused(x):
+    """The fused-kernel module when it applies to ``x`` (a NumPy float array, kernels enabled), else None."""
+    if array_module(x) is not np or x.dtype not in (np.float32, np.float64):
+        return None
+    try:
+        from . import lstm_kernels  # numba: imported on first use
+    except ImportError:
+        return None
+    return lstm_kernels if lstm_kernels.ENABLED else None
+
+
+def time_major(x):
+    """``x`` (N, T, ...) as a contiguous (T, N, ...) array (free when ``x`` came from one of these layers)."""
+    xp = array_module(x)
+    return xp.ascontiguousarray(x.swapaxes(0, 1))
+
+
+def _uniform(xp, rng, shape, dtype):
+    """U[0, 1) draws: from the NumPy ``rng`` on the CPU, from CuPy's seeded global generator on the GPU."""
+    if xp is np:
+        return rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
+    return xp.random.random(shape, dtype=dtype)
+
+
+def _keep_mask(xp, rng, shape, ratio, dtype):
+    """Inverted-dropout mask: 1/(1-ratio) with probability 1-ratio, else 0."""
+    keep = 1.0 - ratio
+    mask = _uniform(xp, rng, shape, dtype) < keep
+    return mask.astype(dtype) * dtype.type(1.0 / keep)
+
+
+class TimeEmbedding:
+    """``W[ids]`` for (N, T) ids -> (N, T, D); sparse gradient; optional embedding dropout of whole word types.
+
+    Embedding dropout (Gal & Ghahramani 2016): in training each word type is dropped with probability
+    ``dropout`` for the whole batch (all its occurrences), survivors scaled by 1/(1-dropout).
+    """
+
+    def __init__(self, W, dropout=0.0, rng=None):
+        self.params = [W]
+        self.grads = [SparseGrad(W.shape, W.dtype)]
+        self.dropout, self.rng, self.train = dropout, rng, True
+        self.ids = self.scale = None
+
+    def forward(self, xs):
+        W, = self.params
+        xp = array_module(W)
+        ids = xp.ascontiguousarray(xs.T)  # (N, T) -> (T, N)
+        out = W[ids]  # (T, N) -> (T, N, D)
+        self.scale = None
+        if self.train and self.dropout > 0:
+            word_keep = _keep_mask(xp, self.rng, (W.shape[0],), self.dropout, W.dtype)
+            self.scale = word_keep[ids][..., None]  # (T, N, 1)
+            out *= self.scale
+        self.ids = ids
+        return out.swapaxes(0, 1)
+
+    def backward(self, dout):
+        d = time_major(dout)  # (T, N, D)
+        if self.scale is not None:
+            d = d * self.scale
+        self.grads[0].set(self.ids, d)
+        return None
+
+
+class TimeDropout:
+    """Inverted dropout over (N, T, D); ``kind="locked"`` draws one mask per sequence, shared by all T steps
+    (variational dropout, Gal & Ghahramani 2016; Merity et al. 2018). Identity when ``train`` is False."""
+
+    def __init__(self, ratio=0.5, kind="standard", rng=None):
+        if kind not in ("standard", "locked"):
+            raise ValueError(f"dropout kind must be 'standard' or 'locked', not {kind!r}")
+        self.params, self.grads = [], []
+        self.ratio, self.kind, self.rng, self.train = ratio, kind, rng, True
+        self.mask = None
+
+    def forward(self, xs):
+        if not self.train or self.ratio == 0:
+            self.mask = None
+            return xs
+        xp = array_module(xs)
+        x = time_major(xs)  # (T, N, D)
+        shape = (1,) + x.shape[1:] if self.kind == "locked" else x.shape
+        self.mask = _keep_mask(xp, self.rng, shape, self.ratio, x.dtype)
+        x = x * self.mask  # locked: (1, N, D) broadcasts over T
+        return x.swapaxes(0, 1)
+
+    def backward(self, dout):
+        if self.mask is None:
+            return dout
+        return (time_major(dout) * self.mask).swapaxes(0, 1)
+
+
+class TimeAffine:
+    """``x @ W + b`` at every step: (N, T, I) -> (N, T, O), one GEMM for all steps.
+
+    The layer keeps W and b as two views of one (I+1, O) array and appends a column of ones to x, so that one
+    GEMM adds the bias (forward) and one GEMM yields dW and db together (backward), with no extra pass over the
+    (N*T, O) scores. ``params`` are those views (copies of the arrays passed in).
+    ``transposed=True`` takes W as (O, I) and computes ``x @ W.T + b``: the output layer of a tied model, where
+    W is the (V, D) embedding matrix itself (shared, not copied) and its gradient here is dense (V, D).
+    """
+
+    def __init__(self, W, b, transposed=False):
+        xp = array_module(W)
+        self.transposed = transposed
+        if transposed:
+            self.joint = self.joint_grad = None
+            self.params = [W, b]
+            self.grads = [xp.zeros_like(W), xp.zeros_like(b)]
+        else:
+            I = W.shape[0]
+            self.joint = xp.concatenate([W, b[None]])  # (I+1, O): rows of W, then b
+            self.joint_grad = xp.zeros_like(self.joint)
+            self.params = [self.joint[:I], self.joint[I]]
+            self.grads = [self.joint_grad[:I], self.joint_grad[I]]
+        self.x = None
+
+    def forward(self, xs):
+        W, b = self.params
+        xp = array_module(W)
+        x = time_major(xs)
+        T, N, I = x.shape
+        if self.transposed:
+            x2 = x.reshape(T * N, I)
+            y = x2 @ W.T  # (T*N, I) -> (T*N, O)
+            y += b
+        else:
+            x2 = xp.empty((T * N, I + 1), dtype=W.dtype)
+            x2[:, :I] = x.reshape(T * N, I)
+            x2[:, I] = 1
+            y = x2 @ self.joint  # (T*N, I+1) @ (I+1, O): bias included
+        self.x = x2
+        return y.reshape(T, N, -1).swapaxes(0, 1)
+
+    def backward(self, dout):
+        W, _ = self.params
+        xp = array_module(W)
+        d = time_major(dout)
+        T, N, O = d.shape
+        d2 = d.reshape(T * N, O)
+        if self.transposed:
+            _matmul_into(xp, d2.T, self.x, self.grads[0])  # (O, TN) @ (TN, I)
+            self.grads[1][...] = d2.sum(axis=0)
+            dx = d2 @ W  # (TN, O) @ (O, I)
+        else:
+            _matmul_into(xp, self.x.T, d2, self.joint_grad)  # (I+1, TN) @ (TN, O): dW and db
+            dx = d2 @ W.T
+        return dx.reshape(T, N, -1).swapaxes(0, 1)
+
+
+def _step_matmul(W, batch):
+    """``f(h, out)``: out[...] = h @ W, called once per time step with the same W (packed once if that pays)."""
+    kernels = _fused(W)
+    if kernels and kernels.use_packed(W, batch):
+        packed = kernels.pack_weights(W)
+        return lambda h, out: kernels.matmul_packed(h, packed, out)
+    xp = array_module(W)
+    W = xp.ascontiguousarray(W)  # BLAS runs ~1.3x faster on a contiguous copy of Wh.T
+    return lambda h, out: _matmul_into(xp, h, W, out)
+
+
+def _matmul_into(xp, a, b, out):
+    """out[...] = a @ b without a temporary on NumPy; returns out."""
+    if xp is np:
+        return np.matmul(a, b, out=out)
+    out[...] = a @ b
+    return out
+
+
+class TimeSoftmaxWithLoss:
+    """Softmax cross-entropy at every step, mean over the labels that are not ``ignore_index``.
+
+    Stable: ``log p = x - max - log(sum(exp(x - max)))``. With ``overwrite_input=True`` the scores array is
+    reused as the work buffer (the model's output layer hands over a fresh array), saving a V-wide copy.
+    """
+
+    def __init__(self, ignore_index=-1, overwrite_input=False):
+        self.params, self.grads = [], []
+        self.ignore_index = ignore_index
+        self.overwrite_input = overwrite_input
+        self.cache = None
+
+    def forward(self, xs, ts):
+        xp = array_module(xs)
+        x = xs.swapaxes(0, 1)
+        if not (self.overwrite_input and x.flags.c_contiguous):
+            x = x.copy()  # C order
+        T, N, V = x.shape
+        scores = x.reshape(T * N, V)
+        labels = xp.ascontiguousarray(ts.T).reshape(-1)
+        kernels = _fused(scores)
+        if kernels:
+            loss, weights = kernels.softmax_ce_forward(scores, labels.astype(np.int64, copy=False),
+                                                       self.ignore_index)
+        else:
+            loss, weights = softmax_ce_forward_reference(scores, labels, self.ignore_index)
+        self.cache = (scores, labels, weights, (T, N, V))
+        return loss
+
+    def backward(self, dout=1.0):
+        scores, labels, weights, shape = self.cache
+        self.cache = None  # the buffer becomes the gradient
+        kernels = _fused(scores)
+        if kernels:
+            kernels.softmax_ce_backward(scores, labels.astype(np.int64, copy=False), weights, float(dout))
+        else:
+            softmax_ce_backward_reference(scores, labels, weights, dout)
+        return scores.reshape(shape).swapaxes(0, 1)
+
+
+def softmax_ce_forward_reference(scores, labels, ignore_index):
+    """Plain xp version: overwrites ``scores`` (M, V) with exp(x - max) and returns (mean loss, row weights).
+
+    weights[:, 0] = 1 / sum(exp(x - max)) and weights[:, 1] = 1/count for counted rows, 0 for ignored ones,
+    so that the backward is ``(exp(x - max) * w0 - onehot) * w1 * dout``.
+    """
+    xp = array_module(scores)
+    rows = xp.arange(len(labels))
+    counted = labels != ignore_index
+    safe = xp.where(counted, labels, 0)
+    count = xp.maximum(counted.sum(), 1)
+    scores -= scores.max(axis=1, keepdims=True)
+    picked = scores[rows, safe]  # x_label - max, a copy
+    xp.exp(scores, out=scores)
+    sums = scores.sum(axis=1)
+    nll = xp.log(sums) - picked  # -log p(label)
+    loss = (nll * counted).sum() / count
+    weights = xp.stack([1 / sums, counted / count], axis=1).astype(scores.dtype)
+    return xp.asarray(loss, dtype=scores.dtype), weights
+
+
+def softmax_ce_backward_reference(scores, labels, weights, dout):
+    """In place: exp(x - max) (M, V) -> d loss / d x, given the forward's row weights."""
+    xp = array_module(scores)
+    rows = xp.arange(len(labels))
+    coef = weights[:, 1] * dout
+    safe = xp.where(weights[:, 1] > 0, labels, 0)
+    scores *= (weights[:, 0] * coef)[:, None]
+    scores[rows, safe] -= coef  # labels of counted rows are distinct (one per row), so no duplicates
+    return scores
+
+
+class TimeRNN:
+    """Elman RNN ``h_t = tanh(x_t Wx + h_{t-1} Wh + b)`` over T steps; ``stateful`` carries h across calls."""
+
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        xp = array_module(Wx)
+        self.grads = [xp.zeros_like(Wx), xp.zeros_like(Wh), xp.zeros_like(b)]
+        self.stateful = stateful
+        self.h = None
+        self.dh = None
+        self.cache = None
+
+    def set_state(self, h):
+        self.h = h
+
+    def reset_state(self):
+        self.h = None
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        xp = array_module(Wx)
+        x = time_major(xs)
+        T, N, D = x.shape
+        H = Wh.shape[0]
+        x2 = x.reshape(T * N, D)
+        a = (x2 @ Wx).reshape(T, N, H)  # input projection for all steps at once
+        a += b
+        hs = xp.empty((T + 1, N, H), dtype=Wx.dtype)  # hs[0] = h_0, hs[t+1] = output of step t
+        hs[0] = self.h if (self.stateful and self.h is not None) else 0
+        recurrent, step_matmul = xp.empty((N, H), dtype=Wx.dtype), _step_matmul(Wh, N)
+        for t in range(T):
+            a[t] += step_matmul(hs[t], recurrent)
+            xp.tanh(a[t], out=hs[t + 1])
+        self.h = hs[T]
+        self.cache = (x2, hs)
+        return hs[1:].swapaxes(0, 1)
+
+    def backward(self, dhs):
+        Wx, Wh, b = self.params
+        xp = array_module(Wx)
+        x2, hs = self.cache
+        dh_seq = time_major(dhs)
+        T, N, H = dh_seq.shape
+        da = xp.empty((T, N, H), dtype=Wx.dtype)
+        dh = xp.zeros((N, H), dtype=Wx.dtype)  # truncated BPTT: nothing flows in from the next batch
+        step_matmul = _step_matmul(Wh.T, N)
+        for t in range(T - 1, -1, -1):
+            dh += dh_seq[t]
+            h = hs[t + 1]
+            xp.multiply(dh, 1 - h * h, out=da[t])
+            step_matmul(da[t], dh)
+        da2 = da.reshape(T * N, H)
+        _matmul_into(xp, x2.T, da2, self.grads[0])
+        _matmul_into(xp, hs[:T].reshape(T * N, H).T, da2, self.grads[1])  # all h_{t-1} stacked: one GEMM
+        self.grads[2][...] = da2.sum(axis=0)
+        self.dh = dh
+        return (da2 @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
+
+
+class TimeLSTM:
+    """LSTM over T steps with the four gates fused in one (·, 4H) matrix, ordered [i, f, o, g].
+
+    ``stateful=True`` carries (h, c) from one call to the next (truncated BPTT); ``reset_state`` clears them.
+    Forward: one GEMM projects every step's input, then per step ``h_{t-1} @ Wh`` and the fused gate math.
+    Backward: per step only the gate math and ``dgates @ Wh.T``; dWx, dWh, db and dx are GEMMs over all steps.
+    """
+
+    def __init__(self, Wx, Wh, b, stateful=False):
+        self.params = [Wx, Wh, b]
+        xp = array_module(Wx)
+        self.grads = [xp.zeros_like(Wx), xp.zeros_like(Wh), xp.zeros_like(b)]
+        self.stateful = stateful
+        self.h = self.c = None
+        self.dh = self.dc = None
+        self.cache = None
+
+    def set_state(self, h, c=None):
+        self.h, self.c = h, c
+
+    def reset_state(self):
+        self.h = self.c = None
+
+    def forward(self, xs):
+        Wx, Wh, b = self.params
+        xp = array_module(Wx)
+        x = time_major(xs)
+        T, N, D = x.shape
+        H = Wh.shape[0]
+        x2 = x.reshape(T * N, D)
+        gates = (x2 @ Wx).reshape(T, N, 4 * H)  # input projection for all steps at once
+        gates += b
+        hs = xp.empty((T + 1, N, H), dtype=Wx.dtype)  # hs[0] = h_0; hs[t+1] = h after step t
+        cs = xp.empty((T + 1, N, H), dtype=Wx.dtype)
+        tanh_cs = xp.empty((T, N, H), dtype=Wx.dtype)
+        carried = self.stateful and self.h is not None
+        hs[0] = self.h if carried else 0
+        cs[0] = self.c if (carried and self.c is not None) else 0
+        kernels = _fused(Wx)
+        step = kernels.lstm_step_forward if kernels else lstm_step_forward_reference
+        recurrent, step_matmul = xp.empty((N, 4 * H), dtype=Wx.dtype), _step_matmul(Wh, N)
+        for t in range(T):
+            step_matmul(hs[t], recurrent)  # (N, H) @ (H, 4H)
+            step(gates[t], recurrent, cs[t], cs[t + 1], hs[t + 1], tanh_cs[t])  # gates[t] -> activations
+        self.h, self.c = hs[T], cs[T]
+        self.cache = (x2, gates, hs, cs, tanh_cs)
+        return hs[1:].swapaxes(0, 1)
+
+    def backward(self, dhs):
+        Wx, Wh, b = self.params
+        xp = array_module(Wx)
+        x2, gates, hs, cs, tanh_cs = self.cache
+        self.cache = None  # gates becomes the gate gradients
+        dh_seq = time_major(dhs)
+        T, N, H = dh_seq.shape
+        dh = xp.zeros((N, H), dtype=Wx.dtype)  # truncated BPTT: nothing flows in from the next batch
+        dc = xp.zeros((N, H), dtype=Wx.dtype)
+        kernels = _fused(Wx)
+        step = kernels.lstm_step_backward if kernels else lstm_step_backward_reference
+        step_matmul = _step_matmul(Wh.T, N)
+        for t in range(T - 1, -1, -1):
+            step(gates[t], cs[t], tanh_cs[t], dh_seq[t], dh, dc)  # activations -> d pre-activations
+            step_matmul(gates[t], dh)  # (N, 4H) @ (4H, H)
+        dgates = gates.reshape(T * N, 4 * H)
+        _matmul_into(xp, x2.T, dgates, self.grads[0])
+        _matmul_into(xp, hs[:T].reshape(T * N, H).T, dgates, self.grads[1])  # all h_{t-1} stacked: one GEMM
+        self.grads[2][...] = dgates.sum(axis=0)
+        self.dh, self.dc = dh, dc
+        return (dgates @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
+
+
+def lstm_step_forward_reference(a, recurrent, c_prev, c_next, h_next, tanh_c):
+    """One step, plain xp: a + recurrent (N, 4H) -> gate activations in a; writes c_next, h_next, tanh(c_next)."""
+    xp = array_module(a)
+    H = c_prev.shape[1]
+    a += recurrent
+    a[:, :3 * H] = 0.5 * xp.tanh(0.5 * a[:, :3 * H]) + 0.5  # sigmoid, stable for any |x|
+    xp.tanh(a[:, 3 * H:], out=a[:, 3 * H:])
+    i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    c_next[...] = f * c_prev + i * g
+    xp.tanh(c_next, out=tanh_c)
+    xp.multiply(o, tanh_c, out=h_next)
+
+
+def lstm_step_backward_reference(a, c_prev, tanh_c, dh_out, dh, dc):
+    """One step back, plain xp. ``dh`` holds dL/dh_t from step t+1 and ``dh_out`` the output's share;
+    ``dc`` holds dL/dc_t and becomes dL/dc_{t-1}. The activations in ``a`` become d pre-activations."""
+    H = c_prev.shape[1]
+    i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    dh_total = dh + dh_out
+    dc += dh_total * o * (1 - tanh_c * tanh_c)
+    di = dc * g * i * (1 - i)
+    df = dc * c_prev * f * (1 - f)
+    do = dh_total * tanh_c * o * (1 - o)
+    dg = dc * i * (1 - g * g)
+    dc *= f
+    a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:] = di, df, do, dg
