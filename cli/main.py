@@ -36,6 +36,18 @@ class W2VLMGroup(click.Group):
             raise click.ClickException(f"{name}{exc.strerror or exc}") from None
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is now (click's test runner swaps it per invocation)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def _one_line(exc):
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -51,8 +63,8 @@ def cli(ctx, device, seed, quiet):
     """Word2vec (CBOW) and RNN/LSTM language models for Korean and English text."""
     ctx.obj = Settings(device=device, seed=seed, quiet=quiet)
     logger = logging.getLogger("w2vlm")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
     logger.setLevel(logging.WARNING if quiet else logging.INFO)

@@ -1,2 +1,68 @@
-"""placeholder until filled."""
-COMMANDS = []
+"""``w2vlm tokenize`` and ``w2vlm corpora list|fetch``: thin commands over w2vlm.text."""
+
+import json
+import sys
+
+import click
+
+from w2vlm.text import catalog
+
+from .options import corpus_options, load_corpus_and_tokenizer
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, metavar="[INPUT]...")
+@corpus_options
+@click.pass_context
+def tokenize(ctx, inputs, encoding, errors, normalize, tokenizer, pos, workers):
+    """Print the tokens of every non-blank line of INPUT, space-separated, one output line per input line.
+
+    INPUT: files, folders (read recursively), globs, named corpora (`w2vlm corpora list`; ptb:valid picks a
+    split) or - for stdin. With no INPUT, stdin is read.
+    """
+    corpus, tok = load_corpus_and_tokenizer(list(inputs) or ["-"], encoding=encoding, errors=errors,
+                                            normalize=normalize, tokenizer=tokenizer, pos=pos)
+    out = sys.stdout
+    quiet = getattr(ctx.obj, "quiet", False)
+    progress = not quiet and not out.isatty()  # a bar only when the tokens go to a file or pipe
+    for tokens in tok.tokenize_lines(corpus, workers=workers, progress=progress):
+        out.write(" ".join(tokens))
+        out.write("\n")
+    out.flush()
+
+
+@click.group("corpora")
+def corpora_group():
+    """Named corpora: list what the catalog knows and what is present; fetch one."""
+
+
+@corpora_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per corpus instead of a table.")
+def corpora_list(as_json):
+    """Show every catalogued corpus: language, splits, present/missing and where (under $W2VLM_DATA)."""
+    rows = catalog.status()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    click.echo(f"data folder: {catalog.data_dir()} (set W2VLM_DATA to change it)")
+    header = {"name": "name", "language": "lang", "splits": "splits", "status": "status", "path": "path"}
+    table = [header] + [{**row, "splits": ",".join(row["splits"])} for row in rows]
+    widths = {key: max(len(str(row[key])) for row in table) for key in ("name", "language", "splits", "status")}
+    for row in table:
+        click.echo("  ".join(str(row[key]).ljust(widths[key]) for key in widths) + "  " + row["path"])
+
+
+@corpora_group.command("fetch")
+@click.argument("name")
+@click.option("--dest", type=click.Path(file_okay=False), default=None,
+              help="Folder to put NAME/ under [default: $W2VLM_DATA or the default data folder].")
+def corpora_fetch(name, dest):
+    """Download the files of corpus NAME and verify their sha256 checksums."""
+    files = catalog.fetch(name, dest)
+    click.echo(f"{name}: {len(files)} file(s) ready")
+    for path in files:
+        click.echo(f"  {path}")
+
+
+COMMANDS = [tokenize, corpora_group]

@@ -1,0 +1,55 @@
+"""Options every corpus-reading command shares (--encoding, --errors, --normalize, --tokenizer, --pos, --workers)."""
+
+import click
+
+from w2vlm.text.corpus import open_corpus
+from w2vlm.text.tokenize import available_tokenizers, get_tokenizer, parse_tokenizer_spec
+
+
+class TokenizerSpec(click.ParamType):
+    """A tokenizer name, optionally with options (``okt:norm=true,stem=true``); unknown names are usage errors."""
+
+    name = "NAME"
+
+    def convert(self, value, param, ctx):
+        if value is None:
+            return None
+        name, _ = parse_tokenizer_spec(value)
+        if name not in available_tokenizers():
+            self.fail(f"unknown tokenizer '{name}'; choose one of: {', '.join(available_tokenizers())}", param, ctx)
+        return value
+
+
+def corpus_options(command):
+    """Add --encoding, --errors, --normalize/--no-normalize, --tokenizer, --pos and --workers to a command.
+    The command receives them as keyword arguments of the same names; pass them on to
+    :func:`load_corpus_and_tokenizer`."""
+    options = [
+        click.option("--encoding", default="utf-8", show_default=True, metavar="ENC",
+                     help="Text encoding of the input files (e.g. cp949, euc-kr)."),
+        click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True,
+                     help="Undecodable bytes: stop with file:line (strict) or read them as U+FFFD (replace)."),
+        click.option("--normalize/--no-normalize", default=False, show_default=True,
+                     help="Unicode NFKC normalization of every line (note: it turns ㅋ into conjoining jamo)."),
+        click.option("--tokenizer", type=TokenizerSpec(), default=None,
+                     help=f"{', '.join(available_tokenizers())}; options as NAME:key=value,... "
+                          f"(okt:norm=true,stem=true). Default: the corpus's own (whitespace for ptb), else kiwi."),
+        click.option("--pos", is_flag=True, help="Keep part-of-speech tags on tokens (단어/NNG)."),
+        click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Parallel tokenization (kiwi threads; spawn-started processes for mecab and KoNLPy)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def load_corpus_and_tokenizer(specs, *, encoding="utf-8", errors="strict", normalize=False, tokenizer=None,
+                              pos=False, workers=1, split="train"):
+    """Open the corpus (``specs`` empty -> the embedded default Korean corpus) and the tokenizer the options
+    name, or the corpus's default tokenizer. ``workers`` is accepted (and ignored) so that a command can pass
+    all of its corpus options; hand it to encode_corpus / tokenize_lines."""
+    specs = list(specs) if specs else None
+    corpus = open_corpus(specs, encoding=encoding, errors=errors, normalize="NFKC" if normalize else None,
+                         split=split)
+    return corpus, get_tokenizer(tokenizer or corpus.default_tokenizer, pos=pos)
+

