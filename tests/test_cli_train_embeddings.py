@@ -87,3 +87,19 @@ def test_ptb_catalog_name_trains_sensible_vectors(tmp_path, monkeypatch):
     assert len(vectors) == 9999
     days = [word for word, _ in vectors.most_similar("monday", topn=5)]
     assert {"tuesday", "wednesday", "thursday", "friday"} & set(days)
+
+
+def test_embedded_corpus_gets_small_corpus_defaults_unless_overridden(tmp_path, monkeypatch):
+    monkeypatch.setenv("W2VLM_CACHE", str(tmp_path / "cache"))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-q", "train-embeddings", "-o", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "a" / "config.json").read_text(encoding="utf-8"))
+    assert (config["epochs"], config["min_count"]) == (30, 3)
+    assert config["tokenizer"]["name"] == "kiwi"
+    similar = runner.invoke(cli, ["similar", str(tmp_path / "a"), "대통령", "-k", "5", "--json"])
+    assert similar.exit_code == 0, similar.output
+    assert "국무총리" in similar.output or "국회의원" in similar.output  # the constitution's other office holders
+    result = runner.invoke(cli, ["-q", "train-embeddings", "-o", str(tmp_path / "b"), "--epochs", "2"])
+    config = json.loads((tmp_path / "b" / "config.json").read_text(encoding="utf-8"))
+    assert (config["epochs"], config["min_count"]) == (2, 3)
