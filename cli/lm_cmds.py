@@ -1,2 +1,203 @@
-"""placeholder until filled."""
-COMMANDS = []
+"""The language-model commands: train-lm, perplexity, generate (thin wrappers over w2vlm.lm)."""
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from w2vlm import artifacts, backend
+from w2vlm.errors import TrainingError
+
+from .options import corpus_options, load_corpus_and_tokenizer
+
+logger = logging.getLogger("w2vlm")
+
+
+@click.command("train-lm")
+@click.argument("corpus", nargs=-1)
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Model directory to write (required "
+              "unless --resume, which defaults to the resumed directory).")
+@click.option("--valid", help="Validation text (file or corpus name). Default: the corpus's own split, else the "
+              "last 10% of lines are held out (half valid, half test).")
+@click.option("--test", help="Test text scored with the best model at the end.")
+@click.option("--cell", type=click.Choice(["lstm", "rnn"]), default="lstm", show_default=True)
+@click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--embed-size", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--hidden-size", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True)
+@click.option("--dropout-kind", type=click.Choice(["standard", "locked"]), default="standard", show_default=True)
+@click.option("--tie-weights/--no-tie-weights", default=False, show_default=True,
+              help="Output layer shares the embedding matrix (needs --embed-size = --hidden-size).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--bptt", type=click.IntRange(min=1), default=35, show_default=True)
+@click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Learning rate, divided by 4 after an epoch without validation improvement [sgd: 20, adam: 0.002].")
+@click.option("--clip", type=click.FloatRange(min=0), default=0.25, show_default=True,
+              help="Max global gradient norm (0: no clipping).")
+@click.option("--epochs", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Total epochs (with --resume: including the completed ones).")
+@click.option("--threads", type=click.IntRange(min=1), default=None, help="BLAS/numba threads.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--max-vocab", type=click.IntRange(min=3), default=None, help="Keep at most this many words.")
+@click.option("--metrics", type=click.Path(dir_okay=False), help="Write the training metrics here as JSON.")
+@click.option("--resume", type=click.Path(exists=True, file_okay=False),
+              help="Continue an earlier run from its last completed epoch (its settings, vocabulary and corpus).")
+@click.option("--init-embeddings", type=click.Path(exists=True, file_okay=False),
+              help="Start the embedding from a train-embeddings directory (matching words; others random).")
+@corpus_options
+@click.pass_obj
+def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hidden_size, dropout, dropout_kind,
+             tie_weights, batch_size, bptt, optimizer, lr, clip, epochs, threads, min_count, max_vocab, metrics,
+             resume, init_embeddings, **corpus_opts):
+    """Train an RNN/LSTM language model on CORPUS (files or a corpus name such as ptb).
+
+    Without CORPUS: the embedded Korean corpus (kolaw + kobill). Perplexity counts every token, <eos> included.
+    """
+    from w2vlm.lm.artifact import LMCheckpoint, load_resume
+    from w2vlm.lm.data import init_embeddings as copy_vectors, prepare_lm_data
+    from w2vlm.lm.model import LMConfig, RNNLM
+    from w2vlm.lm.train import TrainConfig, train
+    from w2vlm.text.corpus import open_corpus
+
+    backend.set_threads(threads)
+    xp = backend.get_xp(settings.device)
+    rng = backend.seed_everything(settings.seed, xp)
+    progress = not settings.quiet
+    saved = None
+    if resume:
+        saved = artifacts.load_config(resume, "lm")
+        output = output or resume
+        run = saved.get("run", {})
+        corpus = corpus or tuple(run.get("corpus", ()))
+        valid, test = valid or run.get("valid"), test or run.get("test")
+    if not output:
+        raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
+    corpus_obj, tokenizer = load_corpus_and_tokenizer(list(corpus), **corpus_opts)
+    if saved is not None:
+        from w2vlm.text.tokenize import Tokenizer
+        tokenizer = Tokenizer.from_config(saved["tokenizer"])
+    text_opts = {"encoding": corpus_opts["encoding"], "errors": corpus_opts["errors"],
+                 "normalize": "NFKC" if corpus_opts["normalize"] else None}
+    data = prepare_lm_data(
+        corpus_obj, tokenizer,
+        valid=open_corpus(valid, **text_opts) if valid else None,
+        test=open_corpus(test, **text_opts, split="test") if test else None,
+        vocab=_saved_vocab(resume) if resume else None, min_count=min_count, max_vocab=max_vocab,
+        workers=corpus_opts.get("workers", 1), progress=progress)
+    if data.split_note:
+        logger.info("%s", data.split_note)
+
+    if saved is not None:
+        model_config = LMConfig.from_dict(saved["model"])
+        config = TrainConfig.from_dict(dict(saved["training"], epochs=epochs))
+    else:
+        model_config = LMConfig(vocab_size=len(data.vocab), cell=cell, num_layers=layers, embed_size=embed_size,
+                                hidden_size=hidden_size, dropout=dropout, dropout_kind=dropout_kind,
+                                tie_weights=tie_weights)
+        config = TrainConfig(batch_size=batch_size, bptt=bptt, optimizer=optimizer, clip=clip, epochs=epochs,
+                             lr=lr if lr is not None else (20.0 if optimizer == "sgd" else 0.002))
+    model = RNNLM(model_config, xp=xp, rng=rng)
+    if init_embeddings and not resume:
+        from w2vlm.embeddings.vectors import WordVectors
+        vectors = WordVectors.load(init_embeddings)
+        matched = copy_vectors(model, data.vocab, vectors)
+        logger.info("initialized %s of %s embedding rows from %s", f"{matched:,}", f"{len(data.vocab):,}",
+                    init_embeddings)
+        if matched == 0:
+            raise TrainingError(f"no word of {init_embeddings} is in the LM vocabulary; were both trained with "
+                                f"the same tokenizer?")
+
+    logger.info("training on %s tokens (vocabulary %s); validation %s tokens%s", f"{len(data.train_ids):,}",
+                f"{len(data.vocab):,}", f"{len(data.valid_ids):,}",
+                f", test {len(data.test_ids):,}" if data.test_ids is not None else "")
+    run_info = {"run": {"corpus": list(corpus), "valid": valid, "test": test, "min_count": min_count,
+                        "max_vocab": max_vocab, "seed": settings.seed, "init_embeddings": init_embeddings,
+                        "normalize": text_opts["normalize"]}}
+    if saved is not None:
+        run_info = {"run": saved.get("run", {})}
+    checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), run_info)
+    history = train(model, data.train_ids, data.valid_ids, config, start_id=data.vocab.eos_id, rng=rng,
+                    test_ids=data.test_ids, checkpoint=checkpoint, resume=load_resume(resume) if resume else None,
+                    progress=progress)
+    result = history.to_metrics()
+    if metrics:
+        artifacts.write_json(metrics, result)
+    if not history.best_epoch:
+        raise TrainingError("interrupted before the first epoch finished; nothing was saved")
+    line = f"valid ppl {result['valid_ppl']:.2f} (epoch {history.best_epoch})"
+    if history.test_ppl is not None:
+        line += f", test ppl {history.test_ppl:.2f}"
+    click.echo(f"{line}; model saved to {output}" + (" (interrupted)" if history.interrupted else ""))
+
+
+def _saved_vocab(directory):
+    from w2vlm.text.vocab import Vocab
+    return Vocab.load(Path(directory) / artifacts.VOCAB)
+
+
+@click.command("perplexity")
+@click.argument("model_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True,
+              help="Which split of a corpus name with splits (e.g. ptb) to score.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--bptt", type=click.IntRange(min=1), default=35, show_default=True)
+@click.option("--encoding", default="utf-8", show_default=True)
+@click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of the number.")
+@click.pass_obj
+def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, errors, threads, as_json):
+    """Perplexity of the model in DIR on CORPUS (files or a corpus name), tokenized the model's own way.
+
+    Every token counts, <eos> after every line included; words outside the vocabulary count as <unk>.
+    """
+    from w2vlm.lm.artifact import load_lm
+    from w2vlm.lm.evaluate import score_stream
+    from w2vlm.text.corpus import open_corpus
+    from w2vlm.text.encode import encode_corpus
+
+    backend.set_threads(threads)
+    lm = load_lm(model_dir, xp=backend.get_xp(settings.device))
+    normalize = lm.config.get("run", {}).get("normalize")
+    text = open_corpus(list(corpus), encoding=encoding, errors=errors, normalize=normalize, split=split)
+    ids, _ = encode_corpus(text, lm.tokenizer, progress=not settings.quiet).to_ids(lm.vocab, oov="unk", eos=True)
+    result = score_stream(lm.model, ids, lm.start_id, batch_size=batch_size, bptt=bptt, progress=not settings.quiet)
+    unk = int((ids == lm.vocab.unk_id).sum()) if lm.vocab.unk_id is not None else 0
+    if as_json:
+        click.echo(json.dumps({"perplexity": result.ppl, "tokens": result.tokens, "unk_tokens": unk,
+                               "cross_entropy": result.nll / result.tokens, "tokens_per_sec": result.tokens_per_sec}))
+    else:
+        click.echo(f"{result.ppl:.2f}")
+        logger.info("%s tokens (%s <unk>), %.3f nats/token", f"{result.tokens:,}", f"{unk:,}",
+                    result.nll / result.tokens)
+
+
+@click.command("generate")
+@click.argument("model_dir", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--prompt", default="", help="Text to continue (tokenized with the model's tokenizer).")
+@click.option("--length", type=click.IntRange(min=0), default=50, show_default=True, help="Tokens to generate.")
+@click.option("--temperature", type=click.FloatRange(min=0), default=1.0, show_default=True, help="0: greedy.")
+@click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="0: no limit.")
+@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True)
+@click.option("--seed", type=int, default=None, help="Sampling seed (default: the global --seed).")
+@click.option("--stop-at-eos", is_flag=True, help="Stop at the end of the first line.")
+@click.option("--skip", multiple=True, help="Token never to generate, e.g. --skip '<unk>' (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def generate(settings, model_dir, prompt, length, temperature, top_k, top_p, seed, stop_at_eos, skip, as_json):
+    """Continue --prompt with text sampled from the language model in DIR."""
+    import numpy as np
+    from w2vlm.lm.artifact import load_lm
+    from w2vlm.lm.generate import generate_text
+
+    lm = load_lm(model_dir, xp=backend.get_xp(settings.device))
+    rng = np.random.default_rng(settings.seed if seed is None else seed)
+    result = generate_text(lm, prompt, length=length, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
+                           skip=skip, stop_at_eos=stop_at_eos)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else result["text"])
+
+
+COMMANDS = [train_lm, perplexity, generate]

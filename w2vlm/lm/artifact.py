@@ -1,0 +1,127 @@
+"""A language-model directory on disk: config.json (kind "lm"), vocab.json, params.npz, and resume.npz."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import artifacts
+from ..errors import ArtifactError
+
+RESUME = "resume.npz"   # last completed epoch: params, optimizer state, lr, RNG state, history (one atomic file)
+
+
+@dataclass
+class LanguageModel:
+    """A loaded LM directory: everything generation and scoring need, without the training corpus."""
+    model: object
+    vocab: object
+    tokenizer: object
+    config: dict
+
+    @property
+    def start_id(self):
+        return start_id(self.vocab)
+
+
+def start_id(vocab):
+    """The id that opens a stream (``<eos>``, as if a line had just ended)."""
+    if vocab.eos_id is None:
+        raise ArtifactError("the language-model vocabulary has no <eos> token; train it again with w2vlm train-lm")
+    return vocab.eos_id
+
+
+def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None):
+    """Write params.npz, vocab.json and config.json (the last one written is the config)."""
+    directory = Path(directory)
+    artifacts.save_arrays(directory / artifacts.PARAMS, model.state_dict())
+    vocab.save(directory / artifacts.VOCAB)
+    config = {"model": model.config.to_dict(), "tokenizer": dict(tokenizer_config), "vocab_size": len(vocab)}
+    if training is not None:
+        config["training"] = training
+    config.update(info or {})
+    artifacts.save_config(directory, "lm", config)
+
+
+def load_lm(directory, xp=np, rng=None):
+    """Rebuild the model, vocabulary and tokenizer of a ``train-lm`` directory."""
+    from ..text.tokenize import Tokenizer
+    from ..text.vocab import Vocab
+    from .model import LMConfig, RNNLM
+    directory = Path(directory)
+    config = artifacts.load_config(directory, "lm")
+    try:
+        model_config = LMConfig.from_dict(config["model"])
+        tokenizer_config = config["tokenizer"]
+    except (KeyError, TypeError) as exc:
+        raise ArtifactError(f"{directory / artifacts.CONFIG} lacks {exc}; the model directory is damaged") from None
+    vocab = _load_vocab(Vocab, directory / artifacts.VOCAB)
+    model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0))
+    load_params(model, artifacts.load_arrays(directory / artifacts.PARAMS), directory)
+    model.eval()
+    return LanguageModel(model=model, vocab=vocab, tokenizer=Tokenizer.from_config(tokenizer_config), config=config)
+
+
+def load_params(model, arrays, where):
+    """model.load_state_dict(arrays), with damaged or mismatched arrays reported as ArtifactError."""
+    try:
+        model.load_state_dict(arrays)
+    except (KeyError, ValueError) as exc:
+        raise ArtifactError(f"the parameters in {where} do not fit the model config ({exc}); "
+                            f"the model directory is damaged, train it again") from None
+
+
+def _load_vocab(vocab_class, path):
+    if not Path(path).exists():
+        raise ArtifactError(f"{path} is missing; the model directory is damaged, train it again")
+    return vocab_class.load(path)
+
+
+class LMCheckpoint:
+    """Where ``train`` keeps the best model (the LM directory itself) and the state to resume from."""
+
+    def __init__(self, directory, vocab, tokenizer_config, training, info=None):
+        self.directory = Path(directory)
+        self.vocab, self.tokenizer_config = vocab, tokenizer_config
+        self.training, self.info = training, dict(info or {})
+
+    def save_best(self, model, history):
+        info = dict(self.info, best_epoch=history.best_epoch, valid_ppl=history.best_valid_ppl)
+        save_lm(self.directory, model, self.vocab, self.tokenizer_config, self.training, info)
+
+    def restore_best(self, model):
+        load_params(model, artifacts.load_arrays(self.directory / artifacts.PARAMS), self.directory)
+
+    def save_state(self, model, optimizer, state):
+        save_resume(self.directory, model, optimizer, state)
+
+
+def save_resume(directory, model, optimizer, state):
+    """One atomic .npz: model params ("param.*"), optimizer arrays ("optim.*"), JSON state ("state")."""
+    arrays = {f"param.{k}": v for k, v in model.state_dict().items()}
+    scalars = {}
+    for key, value in optimizer.state_dict().items():
+        if np.ndim(value) == 0 and not hasattr(value, "shape"):
+            scalars[key] = value
+        else:
+            arrays[f"optim.{key}"] = value
+    state = dict(state, optimizer=scalars)
+    arrays["state"] = np.array(json.dumps(state))
+    artifacts.save_arrays(Path(directory) / RESUME, arrays)
+
+
+def load_resume(directory):
+    """(params, optimizer_arrays, state) from ``directory``/resume.npz, for ``train(..., resume=...)``."""
+    path = Path(directory) / RESUME
+    if not path.exists():
+        raise ArtifactError(f"{directory} has no {RESUME}; --resume needs the output directory of an earlier "
+                            f"train-lm run that completed at least one epoch")
+    arrays = artifacts.load_arrays(path)
+    try:
+        state = json.loads(str(arrays.pop("state")))
+    except (KeyError, ValueError):
+        raise ArtifactError(f"{path} is damaged (no training state); train again without --resume") from None
+    params = {k[len("param."):]: v for k, v in arrays.items() if k.startswith("param.")}
+    optim = {k[len("optim."):]: v for k, v in arrays.items() if k.startswith("optim.")}
+    return params, optim, state

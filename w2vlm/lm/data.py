@@ -1,0 +1,106 @@
+"""Corpus -> vocabulary -> id streams for LM training (with held-out splits), and embeddings from word vectors."""
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import CorpusError, TrainingError
+
+logger = logging.getLogger("w2vlm")
+
+SPECIALS = ("<unk>", "<eos>")
+HOLDOUT = 0.1   # without a validation text, the last 10% of lines are held out (half valid, half test)
+
+
+@dataclass
+class LMData:
+    """Id streams (``<eos>`` after every line, OOV -> ``<unk>``) over one vocabulary built from the train split."""
+    vocab: object
+    train_ids: np.ndarray
+    valid_ids: np.ndarray | None
+    test_ids: np.ndarray | None
+    split_note: str = ""
+
+
+def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min_count=1, max_vocab=None,
+                    workers=1, progress=True):
+    """Encode the splits of ``corpus`` (or the ``valid``/``test`` corpora) for language modelling.
+
+    The validation text is, in order: ``valid``; the corpus's own "valid" split (catalog corpora such as
+    ``ptb``); else the last 10% of the training lines (the first half of them for validation and, when no
+    test text exists, the second half for testing). ``vocab`` (from a model being resumed) is reused as is.
+    """
+    from ..text.encode import encode_corpus
+    splits = corpus.splits()
+    valid = valid if valid is not None else splits.get("valid")
+    test = test if test is not None else splits.get("test")
+    encoded = encode_corpus(splits["train"], tokenizer, workers=workers, progress=progress)
+    lines = encoded.n_lines
+    train_lines, note = lines, ""
+    if valid is None:
+        held = max(1, int(round(lines * HOLDOUT)))
+        if lines < 10:
+            raise CorpusError(f"the corpus has only {lines} lines, too few to hold out a validation split; "
+                              f"give a longer corpus or --valid FILE")
+        train_lines = lines - held
+        valid_lines = train_lines + (held - held // 2 if test is None else held)
+        note = (f"held out the last {held:,} of {lines:,} lines: {valid_lines - train_lines:,} for validation"
+                + (f", {lines - valid_lines:,} for test" if test is None else ""))
+    if vocab is None:
+        vocab = build_vocab(encoded, train_lines, min_count, max_vocab)
+    ids, offsets = encoded.to_ids(vocab, oov="unk", eos=True)
+    train_ids = ids[:offsets[train_lines]]
+    if valid is None:
+        valid_ids = ids[offsets[train_lines]:offsets[valid_lines]]
+        test_ids = ids[offsets[valid_lines]:] if test is None else None
+    else:
+        valid_ids = _encode_other(valid, tokenizer, vocab, workers, progress)
+        test_ids = None
+    if test is not None:
+        test_ids = _encode_other(test, tokenizer, vocab, workers, progress)
+    if len(train_ids) == 0:
+        raise CorpusError("the training corpus has no tokens; give a corpus with text in it")
+    return LMData(vocab=vocab, train_ids=train_ids, valid_ids=valid_ids,
+                  test_ids=test_ids if test_ids is not None and len(test_ids) else None, split_note=note)
+
+
+def build_vocab(encoded, train_lines, min_count=1, max_vocab=None):
+    """Vocabulary of the first ``train_lines`` lines, ``<unk>`` and ``<eos>`` first (unless the text has them)."""
+    from ..text.vocab import Vocab
+    types, counts = encoded.types, np.asarray(encoded.counts)
+    if train_lines < encoded.n_lines:
+        stop = encoded.line_offsets[train_lines]
+        counts = np.bincount(encoded.ids[:stop], minlength=len(types)).astype(np.int64)
+        order = np.argsort(-counts, kind="stable")      # count desc, first occurrence kept for ties
+        order = order[counts[order] > 0]
+        types, counts = [types[i] for i in order], counts[order]
+    return Vocab.from_counts(types, counts, min_count=min_count, max_size=max_vocab, specials=SPECIALS)
+
+
+def _encode_other(corpus, tokenizer, vocab, workers, progress):
+    from ..text.encode import encode_corpus
+    ids, _ = encode_corpus(corpus, tokenizer, workers=workers, progress=progress).to_ids(vocab, oov="unk", eos=True)
+    return ids
+
+
+def init_embeddings(model, vocab, vectors):
+    """Copy the rows of ``vectors`` (a WordVectors) for the words both vocabularies share into the model's
+    embedding matrix (``model.params[0]``); other rows keep their random initialization. Returns the count.
+    """
+    W = model.params[0]
+    if vectors.vectors.shape[1] != W.shape[1]:
+        raise TrainingError(f"--init-embeddings vectors have {vectors.vectors.shape[1]} dimensions but the "
+                            f"model's embedding has {W.shape[1]}; pass --embed-size {vectors.vectors.shape[1]}")
+    known = {word: i for i, word in enumerate(vectors.words)}
+    rows, sources = [], []
+    for row, word in enumerate(vocab.words):
+        if word in known:
+            rows.append(row)
+            sources.append(known[word])
+    if rows:
+        from ..backend import array_module, to_cpu
+        xp = array_module(W)
+        source = np.asarray(to_cpu(vectors.vectors))[sources].astype(W.dtype)
+        W[xp.asarray(np.array(rows))] = xp.asarray(source)
+    return len(rows)

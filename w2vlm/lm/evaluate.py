@@ -1,0 +1,75 @@
+"""Perplexity: exp of the mean cross-entropy over every token of a text (no dropped tail)."""
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import TrainingError
+from ..nn.functions import log_softmax
+from .batching import IGNORE, BPTTBatches
+
+
+@dataclass
+class Perplexity:
+    """The result of scoring a token stream: ``ppl = exp(nll / tokens)``."""
+    ppl: float
+    nll: float        # summed negative log-likelihood in nats
+    tokens: int       # every token of the stream, <eos> included
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_sec(self):
+        return self.tokens / self.seconds if self.seconds > 0 else float("nan")
+
+
+def score_stream(model, ids, start_id, batch_size=10, bptt=35, progress=False):
+    """Score every token of ``ids`` (a host int array with ``<eos>`` after each line) under ``model``.
+
+    Protocol: the stream is prefixed with one ``<eos>`` (see ``batching.stream_pairs``), cut into
+    ``batch_size`` contiguous rows padded at the end with ignored labels, and read in windows of ``bptt``
+    with the hidden state carried across windows. Each row starts from a zero state, so a smaller batch
+    gives an RNN slightly more context (batch 1 = the whole text as one sequence); models without memory
+    score the same for every batch size. The model is left in eval mode with its state reset.
+    """
+    from tqdm.auto import tqdm
+
+    batches = BPTTBatches(ids, batch_size, bptt, start_id, pad=True)
+    xp = _xp_of(model)
+    model.eval()
+    model.reset_state()
+    total = xp.zeros((), dtype=xp.float64)
+    started = time.perf_counter()
+    for xs, ts in tqdm(batches, desc="evaluate", leave=False, disable=not progress or None, unit="batch"):
+        logits = model.predict(xp.asarray(xs))               # (B, T) -> (B, T, V)
+        total = total + token_nll(logits, xp.asarray(ts)).sum(dtype=xp.float64)
+    nll = float(total)
+    seconds = time.perf_counter() - started
+    model.reset_state()
+    count = batches.n_targets
+    if not math.isfinite(nll):
+        raise TrainingError("the model gives a non-finite loss on the evaluation text; its parameters are damaged")
+    return Perplexity(ppl=math.exp(nll / count), nll=nll, tokens=count, seconds=seconds)
+
+
+def perplexity(model, ids, start_id, batch_size=10, bptt=35):
+    """exp(mean cross-entropy) over every token of ``ids``, as a Python float."""
+    return score_stream(model, ids, start_id, batch_size=batch_size, bptt=bptt).ppl
+
+
+def token_nll(logits, targets):
+    """Per-position negative log-likelihood (B, T); 0 where the target is IGNORE."""
+    from ..backend import array_module
+    xp = array_module(logits)
+    V = logits.shape[-1]
+    logp = log_softmax(logits.reshape(-1, V))                 # (B*T, V)
+    flat = targets.ravel()
+    mask = flat != IGNORE
+    picked = logp[xp.arange(len(flat)), xp.where(mask, flat, 0)]
+    return (-(picked * mask)).reshape(targets.shape)
+
+
+def _xp_of(model):
+    from ..backend import array_module
+    return array_module(model.params[0]) if getattr(model, "params", None) else np

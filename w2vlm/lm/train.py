@@ -1,0 +1,225 @@
+"""The language-model training loop: truncated BPTT, clipping, SGD/Adam with lr decay, best checkpoint, resume."""
+
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+from ..backend import array_module
+from ..errors import TrainingError
+from ..nn.optim import SGD, Adam, clip_grads
+from .batching import BPTTBatches
+from .evaluate import score_stream
+
+logger = logging.getLogger("w2vlm")
+
+
+@dataclass
+class TrainConfig:
+    """Training hyper-parameters (saved in config.json under "training")."""
+    batch_size: int = 20
+    bptt: int = 35
+    lr: float = 20.0
+    clip: float = 0.25          # max global gradient norm; 0 turns clipping off
+    optimizer: str = "sgd"      # "sgd" | "adam"
+    epochs: int = 4
+    lr_decay: float = 4.0       # lr /= lr_decay after an epoch whose validation perplexity did not improve
+    eval_batch_size: int = 10
+
+    def __post_init__(self):
+        if self.optimizer not in ("sgd", "adam"):
+            raise TrainingError(f"unknown optimizer {self.optimizer!r}; use sgd or adam")
+        if self.lr <= 0 or self.clip < 0 or self.epochs < 1 or self.lr_decay < 1:
+            raise TrainingError("--lr must be > 0, --clip >= 0, --epochs >= 1 and the lr decay >= 1")
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d):
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class EpochStats:
+    """One completed epoch."""
+    epoch: int
+    train_ppl: float
+    valid_ppl: float | None
+    lr: float                   # the learning rate used during this epoch
+    tokens_per_sec: float
+    seconds: float
+    train_tokens: int
+
+
+@dataclass
+class History:
+    """What a training run did; returned by ``train`` and written as --metrics."""
+    epochs: list = field(default_factory=list)
+    best_epoch: int = 0
+    best_valid_ppl: float = math.inf
+    test_ppl: float | None = None
+    test_tokens_per_sec: float | None = None
+    interrupted: bool = False
+
+    def to_metrics(self):
+        seconds = sum(e.seconds for e in self.epochs)
+        tokens = sum(e.train_tokens for e in self.epochs)
+        metrics = {
+            "train_tokens_per_sec": tokens / seconds if seconds else None,
+            "train_seconds": seconds,
+            "valid_ppl": self.best_valid_ppl if math.isfinite(self.best_valid_ppl) else None,
+            "best_epoch": self.best_epoch,
+            "interrupted": self.interrupted,
+            "epochs": [asdict(e) for e in self.epochs],
+        }
+        if self.test_ppl is not None:
+            metrics["test_ppl"] = self.test_ppl
+            metrics["test_tokens_per_sec"] = self.test_tokens_per_sec
+        return metrics
+
+    def to_state(self):
+        state = self.to_metrics()
+        state["best_valid_ppl"] = self.best_valid_ppl if math.isfinite(self.best_valid_ppl) else None
+        return state
+
+    @classmethod
+    def from_state(cls, state):
+        best = state.get("best_valid_ppl")
+        return cls(epochs=[EpochStats(**e) for e in state["epochs"]], best_epoch=state["best_epoch"],
+                   best_valid_ppl=math.inf if best is None else best)
+
+
+def make_optimizer(config):
+    return SGD(lr=config.lr) if config.optimizer == "sgd" else Adam(lr=config.lr)
+
+
+def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, checkpoint=None, resume=None,
+          progress=True):
+    """Train ``model`` on a host id stream and return a History.
+
+    ``valid_ids``/``test_ids``: id streams scored with ``evaluate.score_stream`` (``None`` to skip). ``rng`` is
+    the NumPy Generator the model draws its dropout masks from; its state is saved for ``resume``.
+    ``checkpoint`` (an ``artifact.LMCheckpoint``, or None to keep the best parameters in memory) receives the
+    best model after every improving epoch and the resume state after every epoch. ``resume`` is what
+    ``artifact.load_resume`` returned: training continues after its last completed epoch, as if never stopped.
+    Ctrl-C ends training cleanly (``history.interrupted``); the best model is then scored on ``test_ids``.
+    A non-finite loss raises TrainingError without touching the saved best model.
+    """
+    xp = array_module(model.params[0])
+    batches = BPTTBatches(train_ids, config.batch_size, config.bptt, start_id)
+    optimizer = make_optimizer(config)
+    history = History()
+    best_state = None
+    if resume is not None:
+        history = _restore(model, optimizer, rng, resume, xp)
+        logger.info("resuming after epoch %d (lr %g, best valid ppl %.2f)",
+                    len(history.epochs), optimizer.lr, history.best_valid_ppl)
+    try:
+        for epoch in range(len(history.epochs) + 1, config.epochs + 1):
+            with _epoch_bar(len(batches), epoch, config.epochs, progress) as bar:
+                stats = _train_epoch(model, optimizer, batches, config, epoch, bar, history)
+                if valid_ids is not None:
+                    stats.valid_ppl = score_stream(model, valid_ids, start_id, config.eval_batch_size,
+                                                   config.bptt, progress=progress).ppl
+                    bar.set_postfix(loss=f"{math.log(stats.train_ppl):.3f}", ppl=f"{stats.train_ppl:.1f}",
+                                    tok_s=f"{stats.tokens_per_sec:,.0f}", valid_ppl=f"{stats.valid_ppl:.2f}")
+            history.epochs.append(stats)
+            improved = stats.valid_ppl is None or stats.valid_ppl < history.best_valid_ppl
+            if improved:
+                history.best_epoch = epoch
+                history.best_valid_ppl = stats.valid_ppl if stats.valid_ppl is not None else math.inf
+                if checkpoint is not None:
+                    checkpoint.save_best(model, history)
+                else:
+                    best_state = model.state_dict()
+            else:
+                optimizer.lr /= config.lr_decay
+            logger.info("epoch %d/%d: train ppl %.2f, valid ppl %s, lr %g, %s tok/s, %.1f s%s", epoch,
+                        config.epochs, stats.train_ppl, _fmt(stats.valid_ppl), stats.lr,
+                        f"{stats.tokens_per_sec:,.0f}", stats.seconds, " (best)" if improved else "")
+            if checkpoint is not None:
+                checkpoint.save_state(model, optimizer, {"history": history.to_state(), "lr": optimizer.lr,
+                                                         "rng": rng.bit_generator.state})
+    except KeyboardInterrupt:
+        history.interrupted = True
+        logger.warning("interrupted after %d completed epochs; the best model (epoch %d) is kept",
+                       len(history.epochs), history.best_epoch)
+    if test_ids is not None and history.best_epoch:
+        if checkpoint is not None:
+            checkpoint.restore_best(model)
+        elif best_state is not None:
+            model.load_state_dict(best_state)
+        result = score_stream(model, test_ids, start_id, config.eval_batch_size, config.bptt, progress=progress)
+        history.test_ppl, history.test_tokens_per_sec = result.ppl, result.tokens_per_sec
+    return history
+
+
+def _epoch_bar(total, epoch, epochs, progress):
+    """One bar per epoch: training loss, ppl and tok/s while it runs, then the validation perplexity."""
+    from tqdm.auto import tqdm
+    bar = tqdm(total=total, desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress or None)
+    return bar
+
+
+def _train_epoch(model, optimizer, batches, config, epoch, bar, history):
+    """One pass over the batches; returns the epoch's EpochStats (valid_ppl filled in by the caller)."""
+    xp = array_module(model.params[0])
+    model.train()
+    model.reset_state()
+    lr = optimizer.lr
+    loss_sum = xp.zeros((), dtype=xp.float64)
+    tokens = 0
+    started = time.perf_counter()
+    for step, (xs, ts) in enumerate(batches, 1):
+        loss = model.forward(xp.asarray(xs), xp.asarray(ts))   # (B, T) ids -> mean CE over B*T
+        model.backward()
+        if config.clip > 0:
+            clip_grads(model.grads, config.clip)
+        optimizer.update(model.params, model.grads)
+        loss_sum = loss_sum + loss * ts.size
+        tokens += ts.size
+        if step % 20 == 0 or step == len(batches):   # one host sync per 20 steps: NaN check + progress
+            mean = float(loss_sum) / tokens
+            _check_finite(mean, epoch, step, history)
+            rate = tokens / (time.perf_counter() - started)
+            bar.set_postfix(loss=f"{mean:.3f}", ppl=f"{_exp(mean):.1f}", tok_s=f"{rate:,.0f}", refresh=False)
+        bar.update(1)
+    seconds = time.perf_counter() - started
+    mean = float(loss_sum) / tokens
+    _check_finite(mean, epoch, len(batches), history)
+    return EpochStats(epoch=epoch, train_ppl=_exp(mean), valid_ppl=None, lr=float(lr),
+                      tokens_per_sec=tokens / seconds, seconds=seconds, train_tokens=tokens)
+
+
+def _check_finite(mean_loss, epoch, step, history):
+    if not math.isfinite(mean_loss):
+        kept = (f"the best model (epoch {history.best_epoch}) is untouched" if history.best_epoch
+                else "nothing was saved")
+        raise TrainingError(f"training loss became {mean_loss} in epoch {epoch} by step {step}; {kept}; "
+                            f"lower --lr or --clip")
+
+
+def _restore(model, optimizer, rng, resume, xp):
+    """Put model, optimizer and RNG back where a saved run stopped; return its History."""
+    params, optim_arrays, state = resume
+    model.load_state_dict(params)
+    optim_state = dict(state.get("optimizer", {}))
+    optim_state.update(optim_arrays)
+    if isinstance(optimizer, Adam):
+        optimizer.load_state_dict(optim_state, xp)   # moment arrays back onto the model's device
+    else:
+        optimizer.load_state_dict(optim_state)
+    optimizer.lr = float(state["lr"])
+    rng.bit_generator.state = state["rng"]
+    return History.from_state(state["history"])
+
+
+def _exp(x):
+    return math.exp(x) if x < 700 else math.inf
+
+
+def _fmt(value):
+    return "-" if value is None else f"{value:.2f}"
+
