@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.gpu import nvcc_compile, require_gpu
-from w2vlm.nn import gpu_kernels, time_layers
+from w2vlm.nn import gpu_kernels, recurrent, time_layers
 
 pytestmark = pytest.mark.gpu
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
@@ -53,7 +53,7 @@ def test_lstm_step_forward_matches_reference(cp, dtype, N, H):
     a[0, 0], rec[0, 0] = 80.0, 20.0  # saturated gates stay finite
     c_prev = _rand(rng, (N, H), dtype)
     ref = [a.copy(), np.empty((N, H), dtype), np.empty((N, H), dtype), np.empty((N, H), dtype)]
-    time_layers.lstm_step_forward_reference(ref[0], rec, c_prev, *ref[1:])
+    recurrent.lstm_step_forward_reference(ref[0], rec, c_prev, *ref[1:])
     dev = [cp.asarray(a)] + [cp.full((N, H), np.nan, dtype=dtype) for _ in range(3)]  # poisoned outputs
     gpu_kernels.lstm_step_forward(dev[0], cp.asarray(rec), cp.asarray(c_prev), *dev[1:])
     for got, want in zip(dev, ref):
@@ -69,7 +69,7 @@ def test_lstm_step_backward_matches_reference(cp, dtype, N, H):
     c_prev, tanh_c = _rand(rng, (N, H), dtype), np.tanh(_rand(rng, (N, H), dtype))
     dh_out, dh, dc = (_rand(rng, (N, H), dtype) for _ in range(3))
     ref_a, ref_dc = gates.copy(), dc.copy()
-    time_layers.lstm_step_backward_reference(ref_a, c_prev, tanh_c, dh_out, dh.copy(), ref_dc)
+    recurrent.lstm_step_backward_reference(ref_a, c_prev, tanh_c, dh_out, dh.copy(), ref_dc)
     dev_a, dev_dc, dev_dh = cp.asarray(gates), cp.asarray(dc), cp.asarray(dh)
     gpu_kernels.lstm_step_backward(dev_a, cp.asarray(c_prev), cp.asarray(tanh_c), cp.asarray(dh_out), dev_dh, dev_dc)
     np.testing.assert_allclose(dev_a.get(), ref_a, **TOL[dtype])
@@ -157,8 +157,8 @@ def test_time_lstm_on_gpu_matches_numpy(cp, gpu_path, stateful_batches):
     N, T, D, H = 6, 11, 13, 17
     params = [_rand(rng, (D, 4 * H), np.float32, 0.3), _rand(rng, (H, 4 * H), np.float32, 0.3),
               _rand(rng, (4 * H,), np.float32, 0.1)]
-    cpu = time_layers.TimeLSTM(*[p.copy() for p in params], stateful=True)
-    gpu = time_layers.TimeLSTM(*[cp.asarray(p) for p in params], stateful=True)
+    cpu = recurrent.TimeLSTM(*[p.copy() for p in params], stateful=True)
+    gpu = recurrent.TimeLSTM(*[cp.asarray(p) for p in params], stateful=True)
     for _ in range(stateful_batches):
         xs, dhs = _rand(rng, (N, T, D), np.float32), _rand(rng, (N, T, H), np.float32)
         want, got = cpu.forward(xs), gpu.forward(cp.asarray(xs))

@@ -6,8 +6,8 @@ import pytest
 from tests.gradcheck import check_layer
 from w2vlm.nn import lstm_kernels, time_layers
 from w2vlm.nn.functions import log_softmax
-from w2vlm.nn.time_layers import (TimeAffine, TimeDropout, TimeEmbedding, TimeLSTM, TimeRNN,
-                                  TimeSoftmaxWithLoss)
+from w2vlm.nn.recurrent import TimeLSTM, TimeRNN
+from w2vlm.nn.time_layers import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
 
 N, T, D, H, V = 3, 4, 5, 4, 7
 

@@ -17,8 +17,8 @@ import numpy as np
 
 from ..backend import to_cpu
 from ..errors import ArtifactError, TrainingError
-from ..nn.time_layers import (TimeAffine, TimeDropout, TimeEmbedding, TimeLSTM, TimeRNN,
-                              TimeSoftmaxWithLoss)
+from ..nn.recurrent import TimeLSTM, TimeRNN
+from ..nn.time_layers import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
 
 
 @dataclass

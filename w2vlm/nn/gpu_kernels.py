@@ -175,7 +175,7 @@ def _const(value, dtype):
 
 
 def lstm_step_forward(a, recurrent, c_prev, c_next, h_next, tanh_c):
-    """Same contract as ``time_layers.lstm_step_forward_reference`` (all arrays C-contiguous, one dtype)."""
+    """Same contract as ``recurrent.lstm_step_forward_reference`` (all arrays C-contiguous, one dtype)."""
     N, H = c_prev.shape
     _contiguous(a, recurrent, c_prev, c_next, h_next, tanh_c)
     grid = (-(-H // STEP_THREADS), N)
@@ -184,7 +184,7 @@ def lstm_step_forward(a, recurrent, c_prev, c_next, h_next, tanh_c):
 
 
 def lstm_step_backward(a, c_prev, tanh_c, dh_out, dh, dc):
-    """Same contract as ``time_layers.lstm_step_backward_reference`` (``dh`` is left unchanged)."""
+    """Same contract as ``recurrent.lstm_step_backward_reference`` (``dh`` is left unchanged)."""
     N, H = c_prev.shape
     _contiguous(a, c_prev, tanh_c, dh_out, dh, dc)
     grid = (-(-H // STEP_THREADS), N)

@@ -31,12 +31,12 @@ _COLS = 64 if binding.get_host_cpu_features().get("avx512f", False) else 32
 
 
 def lstm_step_forward(a, recurrent, c_prev, c_next, h_next, tanh_c):
-    """Same contract as ``time_layers.lstm_step_forward_reference``."""
+    """Same contract as ``recurrent.lstm_step_forward_reference``."""
     _lstm_forward(a, recurrent, c_prev, c_next, h_next, tanh_c)
 
 
 def lstm_step_backward(a, c_prev, tanh_c, dh_out, dh, dc):
-    """Same contract as ``time_layers.lstm_step_backward_reference``."""
+    """Same contract as ``recurrent.lstm_step_backward_reference``."""
     _lstm_backward(a, c_prev, tanh_c, dh_out, dh, dc)
 
 
