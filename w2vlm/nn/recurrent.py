@@ -20,6 +20,18 @@ def _step_matmul(W, batch):
     return lambda h, out: _matmul_into(xp, h, W, out)
 
 
+def _start_sequence(xs, Wx, Wh, b):
+    """The time-major input flattened to ``x2`` (T*N, D); its projection ``x Wx + b`` for all steps, one GEMM
+    (T, N, G); an empty hidden-state buffer ``hs`` (T + 1, N, H): hs[0] = h_0, hs[t+1] = h after step t."""
+    xp = array_module(Wx)
+    x = time_major(xs)
+    T, N, D = x.shape
+    x2 = x.reshape(T * N, D)
+    projected = (x2 @ Wx).reshape(T, N, Wx.shape[1])
+    projected += b
+    return x2, projected, xp.empty((T + 1, N, Wh.shape[0]), dtype=Wx.dtype)
+
+
 class TimeRNN:
     """Elman RNN ``h_t = tanh(x_t Wx + h_{t-1} Wh + b)`` over T steps; ``stateful`` carries h across calls."""
 
@@ -41,13 +53,8 @@ class TimeRNN:
     def forward(self, xs):
         Wx, Wh, b = self.params
         xp = array_module(Wx)
-        x = time_major(xs)
-        T, N, D = x.shape
-        H = Wh.shape[0]
-        x2 = x.reshape(T * N, D)
-        a = (x2 @ Wx).reshape(T, N, H)  # input projection for all steps at once
-        a += b
-        hs = xp.empty((T + 1, N, H), dtype=Wx.dtype)  # hs[0] = h_0, hs[t+1] = output of step t
+        x2, a, hs = _start_sequence(xs, Wx, Wh, b)
+        T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         hs[0] = self.h if (self.stateful and self.h is not None) else 0
         recurrent, step_matmul = xp.empty((N, H), dtype=Wx.dtype), _step_matmul(Wh, N)
         for t in range(T):
@@ -105,13 +112,8 @@ class TimeLSTM:
     def forward(self, xs):
         Wx, Wh, b = self.params
         xp = array_module(Wx)
-        x = time_major(xs)
-        T, N, D = x.shape
-        H = Wh.shape[0]
-        x2 = x.reshape(T * N, D)
-        gates = (x2 @ Wx).reshape(T, N, 4 * H)  # input projection for all steps at once
-        gates += b
-        hs = xp.empty((T + 1, N, H), dtype=Wx.dtype)  # hs[0] = h_0; hs[t+1] = h after step t
+        x2, gates, hs = _start_sequence(xs, Wx, Wh, b)
+        T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         cs = xp.empty((T + 1, N, H), dtype=Wx.dtype)
         tanh_cs = xp.empty((T, N, H), dtype=Wx.dtype)
         carried = self.stateful and self.h is not None
