@@ -1,1 +1,1 @@
-"""The corpus shelf: the catalog of named corpora and the samples w2vlm ships."""
+"""The corpus shelf: the catalog of named corpora (catalog.json)."""
