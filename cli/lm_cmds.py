@@ -59,6 +59,7 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
     from w2vlm.lm.data import init_embeddings as copy_vectors, prepare_lm_data
     from w2vlm.lm.model import LMConfig, RNNLM
     from w2vlm.lm.train import TrainConfig, train
+    from w2vlm.model_dir import check_file_output, check_output
     from w2vlm.text.corpus import open_corpus
 
     backend.set_threads(threads)
@@ -74,6 +75,9 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
         valid, test = valid or run.get("valid"), test or run.get("test")
     if not output:
         raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
+    check_output(output, "lm")       # before any tokenizing or training
+    if metrics:
+        check_file_output(metrics)
     corpus_obj, tokenizer = load_corpus_and_tokenizer(list(corpus), **corpus_opts)
     if saved is not None:
         from w2vlm.text.tokenize import Tokenizer
@@ -117,7 +121,8 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
                         "normalize": text_opts["normalize"]}}
     if saved is not None:
         run_info = {"run": saved.get("run", {})}
-    checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), run_info)
+    in_place = bool(resume) and Path(resume).resolve() == Path(output).resolve()
+    checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), run_info, owned=in_place)
     history = train(model, data.train_ids, data.valid_ids, config, start_id=data.vocab.eos_id, rng=rng,
                     test_ids=data.test_ids, checkpoint=checkpoint, resume=load_resume(resume) if resume else None,
                     progress=progress)

@@ -48,6 +48,7 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
     none: the embedded Korean corpus, trained for 30 epochs with --min-count 3 unless given)."""
     from w2vlm import backend
     from w2vlm.embeddings.train import Word2VecConfig, train_embeddings as train, write_metrics
+    from w2vlm.model_dir import check_file_output, check_output
     from w2vlm.text.encode import encode_corpus
 
     xp = backend.get_xp(settings.device)
@@ -57,6 +58,9 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
                             min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window,
                             lr=lr, min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size,
                             seed=settings.seed).validate()
+    check_output(output, "embeddings")       # before any tokenizing or training
+    if metrics is not None:
+        check_file_output(metrics)
     workers = text_options.get("workers", 1)
     source, tokenizer = load_corpus_and_tokenizer(corpus, **text_options)
     encoded = encode_corpus(source, tokenizer, workers=workers, progress=not settings.quiet)

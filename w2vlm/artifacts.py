@@ -3,12 +3,15 @@
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
 from .errors import ArtifactError
+from .model_dir import KIND_NAMES, current_umask, restore_backup
 
 CONFIG = "config.json"
 VOCAB = "vocab.json"
@@ -19,9 +22,11 @@ def atomic_write(path, write):
     """Call ``write(file_object)`` on a temp file beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stray in path.parent.glob(f".{path.name}.*.tmp"):   # left by a writer that was killed
+        stray.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600 files; artifacts get the usual permissions
+        os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600 files; artifacts get the usual permissions
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -33,12 +38,6 @@ def atomic_write(path, write):
         except OSError:
             pass
         raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_bytes(path, data):
@@ -63,9 +62,17 @@ def read_json(path):
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except FileNotFoundError:
-        raise ArtifactError(f"{path} is missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"{path} is not valid JSON ({exc}); the model directory is damaged, train it again") from None
+        raise ArtifactError(f"{path} is missing; {what_to_do(path)}") from None
+    except (ValueError, OSError) as exc:   # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ArtifactError(f"{path} is not valid JSON ({reason}); {what_to_do(path)}") from None
+
+
+def what_to_do(path):
+    """The fix for a damaged file: resume state is retrained without --resume, anything else retrained."""
+    if Path(path).name == "resume.npz":
+        return "the resume state is damaged; train again without --resume (or delete that file)"
+    return "the model directory is damaged; train or import it again"
 
 
 def save_arrays(path, arrays):
@@ -85,11 +92,15 @@ def load_arrays(path):
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
             return {name: data[name] for name in data.files}
     except FileNotFoundError:
-        raise ArtifactError(f"{path} is missing") from None
-    except (ValueError, OSError) as exc:
-        raise ArtifactError(f"{path} cannot be read ({exc}); the model directory is damaged, train it again") from None
+        raise ArtifactError(f"{path} is missing; {what_to_do(path)}") from None
+    # a truncated, empty or bit-flipped archive surfaces as any of these, depending on where the damage is
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ArtifactError(f"{path} cannot be read ({reason}); {what_to_do(path)}") from None
 
 
 def save_config(directory, kind, config):
@@ -102,13 +113,16 @@ def save_config(directory, kind, config):
 def load_config(directory, kind):
     """Read config.json of a model directory and check that it holds a model of ``kind``."""
     directory = Path(directory)
+    if not directory.exists():
+        restore_backup(directory)   # a swap cut short where the atomic exchange is unavailable
     if not directory.is_dir():
         raise ArtifactError(f"model directory {directory} does not exist")
     if not (directory / CONFIG).exists():
         raise ArtifactError(f"{directory} is not a w2vlm model directory (no {CONFIG})")
     config = read_json(directory / CONFIG)
+    if not isinstance(config, dict):
+        raise ArtifactError(f"{directory / CONFIG} does not hold a JSON object; {what_to_do(directory / CONFIG)}")
     found = config.get("kind")
     if found != kind:
-        names = {"embeddings": "word vectors (train-embeddings)", "lm": "a language model (train-lm)"}
-        raise ArtifactError(f"{directory} holds {names.get(found, repr(found))}, not {names.get(kind, kind)}")
+        raise ArtifactError(f"{directory} holds {KIND_NAMES.get(found, repr(found))}, not {KIND_NAMES.get(kind, kind)}")
     return config

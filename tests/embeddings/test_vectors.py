@@ -222,7 +222,7 @@ def test_load_refuses_wrong_kind_missing_and_damaged(tmp_path, wv):
     artifacts.save_config(tmp_path / "lm", "lm", {"hidden_size": 8})
     with pytest.raises(ArtifactError, match="language model"):
         WordVectors.load(tmp_path / "lm")
-    with pytest.raises(ArtifactError, match="'lm' model"):
+    with pytest.raises(ArtifactError, match="holds a language model"):
         wv.save(tmp_path / "lm")
     wv.save(tmp_path / "m")
     (tmp_path / "m" / "params.npz").write_bytes(b"not a zip")

@@ -218,15 +218,11 @@ class WordVectors:
 
     # ---- files --------------------------------------------------------------------------------------------
     def save(self, directory, config=None, tokenizer_config=None, extra_arrays=None):
-        """Write an artifact directory: params.npz, vocab.json, vectors.txt (word2vec text), then config.json."""
+        """Write an artifact directory (params.npz, vocab.json, vectors.txt in word2vec text, config.json) beside
+        ``directory`` and swap it in whole; a directory of another kind or with foreign files is refused."""
+        from ..model_dir import check_output, write_directory
         directory = Path(directory)
-        if (directory / artifacts.CONFIG).exists():
-            try:
-                kind = artifacts.read_json(directory / artifacts.CONFIG).get("kind")
-            except (ArtifactError, AttributeError):
-                kind = None
-            if kind not in (None, "embeddings"):
-                raise ArtifactError(f"{directory} holds a {kind!r} model; save the word vectors to another directory")
+        check_output(directory, "embeddings")
         config = dict(self.config if config is None else config)
         for key in ("kind", "w2vlm_version"):
             config.pop(key, None)
@@ -236,17 +232,19 @@ class WordVectors:
         extra = self.extra_arrays if extra_arrays is None else dict(extra_arrays)
         if "vectors" in extra:
             raise ValueError("extra_arrays cannot be named 'vectors'")
-        artifacts.save_arrays(directory / artifacts.PARAMS, {"vectors": self.vectors, **extra})
-        counts = None if self.counts is None else self.counts.tolist()
-        artifacts.write_json(directory / artifacts.VOCAB, {"words": self.words, "counts": counts})
-        text_path = directory / VECTORS_TEXT
-        if all(word.split() == [word] for word in self.words):
-            word2vec_format.write_word2vec(text_path, self.words, self.vectors, binary=False)
-        else:
-            logger.warning("not writing %s: some words contain whitespace (use `w2vlm export --replace-spaces _`)",
-                           text_path)
-            text_path.unlink(missing_ok=True)
-        artifacts.save_config(directory, "embeddings", config)
+
+        def write(stage):
+            artifacts.save_arrays(stage / artifacts.PARAMS, {"vectors": self.vectors, **extra})
+            counts = None if self.counts is None else self.counts.tolist()
+            artifacts.write_json(stage / artifacts.VOCAB, {"words": self.words, "counts": counts})
+            if all(word.split() == [word] for word in self.words):
+                word2vec_format.write_word2vec(stage / VECTORS_TEXT, self.words, self.vectors, binary=False)
+            else:
+                logger.warning("not writing %s: some words contain whitespace (use `w2vlm export --replace-spaces "
+                               "_`)", directory / VECTORS_TEXT)
+            artifacts.save_config(stage, "embeddings", config)
+
+        write_directory(directory, write)
         self.config, self.tokenizer_config, self.extra_arrays = config, tokenizer_config, extra
         return directory
 
@@ -266,8 +264,8 @@ class WordVectors:
 
         if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
             raise damaged(f"{artifacts.VOCAB} has no list of words")
-        if vectors is None or vectors.ndim != 2:
-            raise damaged(f"{artifacts.PARAMS} has no 2-D 'vectors' array")
+        if vectors is None or vectors.ndim != 2 or vectors.dtype.kind != "f":
+            raise damaged(f"{artifacts.PARAMS} has no 2-D float 'vectors' array")
         if config.get("dim", vectors.shape[1]) != vectors.shape[1]:
             raise damaged(f"{artifacts.CONFIG} says dim {config.get('dim')}, the vectors have {vectors.shape[1]}")
         try:

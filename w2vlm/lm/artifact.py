@@ -32,16 +32,21 @@ def start_id(vocab):
     return vocab.eos_id
 
 
-def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None):
-    """Write params.npz, vocab.json and config.json (the last one written is the config)."""
-    directory = Path(directory)
-    artifacts.save_arrays(directory / artifacts.PARAMS, model.state_dict())
-    vocab.save(directory / artifacts.VOCAB)
+def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None, keep=()):
+    """Write params.npz, vocab.json and config.json as one new directory swapped in whole (``keep``: names of
+    files carried over from the current version, e.g. resume.npz)."""
+    from ..model_dir import write_directory
     config = {"model": model.config.to_dict(), "tokenizer": dict(tokenizer_config), "vocab_size": len(vocab)}
     if training is not None:
         config["training"] = training
     config.update(info or {})
-    artifacts.save_config(directory, "lm", config)
+
+    def write(stage):
+        artifacts.save_arrays(stage / artifacts.PARAMS, model.state_dict())
+        vocab.save(stage / artifacts.VOCAB)
+        artifacts.save_config(stage, "lm", config)
+
+    write_directory(directory, write, keep=keep)
 
 
 def load_lm(directory, xp=np, rng=None):
@@ -65,6 +70,10 @@ def load_lm(directory, xp=np, rng=None):
 
 def load_params(model, arrays, where):
     """model.load_state_dict(arrays), with damaged or mismatched arrays reported as ArtifactError."""
+    odd = [name for name, value in arrays.items() if np.asarray(value).dtype.kind != "f"]
+    if odd:
+        raise ArtifactError(f"the parameters in {where} are not float arrays ({', '.join(odd[:3])}); "
+                            f"the model directory is damaged, train it again")
     try:
         model.load_state_dict(arrays)
     except (KeyError, ValueError) as exc:
@@ -79,22 +88,30 @@ def _load_vocab(vocab_class, path):
 
 
 class LMCheckpoint:
-    """Where ``train`` keeps the best model (the LM directory itself) and the state to resume from."""
+    """Where ``train`` keeps the best model (the LM directory itself) and the state to resume from.
 
-    def __init__(self, directory, vocab, tokenizer_config, training, info=None):
+    The first best model replaces whatever was in the directory as a whole (an old run's resume.npz goes with
+    it); later saves carry resume.npz over. ``owned``: the directory already belongs to this run (resuming in
+    place)."""
+
+    def __init__(self, directory, vocab, tokenizer_config, training, info=None, owned=False):
         self.directory = Path(directory)
         self.vocab, self.tokenizer_config = vocab, tokenizer_config
         self.training, self.info = training, dict(info or {})
+        self.owned = owned
 
     def save_best(self, model, history):
         info = dict(self.info, best_epoch=history.best_epoch, valid_ppl=history.best_valid_ppl)
-        save_lm(self.directory, model, self.vocab, self.tokenizer_config, self.training, info)
+        save_lm(self.directory, model, self.vocab, self.tokenizer_config, self.training, info,
+                keep=(RESUME,) if self.owned else ())
+        self.owned = True
 
     def restore_best(self, model):
         load_params(model, artifacts.load_arrays(self.directory / artifacts.PARAMS), self.directory)
 
     def save_state(self, model, optimizer, state):
-        save_resume(self.directory, model, optimizer, state)
+        if self.owned:   # never put this run's resume state next to another run's model
+            save_resume(self.directory, model, optimizer, state)
 
 
 def save_resume(directory, model, optimizer, state):
@@ -120,8 +137,10 @@ def load_resume(directory):
     arrays = artifacts.load_arrays(path)
     try:
         state = json.loads(str(arrays.pop("state")))
+        if not isinstance(state, dict) or not isinstance(state.get("history"), dict):
+            raise ValueError("no training history")
     except (KeyError, ValueError):
-        raise ArtifactError(f"{path} is damaged (no training state); train again without --resume") from None
+        raise ArtifactError(f"{path} is damaged (no training state); {artifacts.what_to_do(path)}") from None
     params = {k[len("param."):]: v for k, v in arrays.items() if k.startswith("param.")}
     optim = {k[len("optim."):]: v for k, v in arrays.items() if k.startswith("optim.")}
     return params, optim, state
