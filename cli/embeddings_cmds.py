@@ -2,7 +2,6 @@
 
 import json
 import os
-import unicodedata
 from pathlib import Path
 
 import click
@@ -10,28 +9,10 @@ import click
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.embeddings.word2vec_format import UNICODE_ERRORS
 
+from .tables import format_table
+
 MODEL_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 IN_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def _width(text):
-    """Terminal columns of ``text``: Hangul and other wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
-
-
-def _table(headers, rows, right=()):
-    """A plain-text table; columns whose index is in ``right`` are right-aligned."""
-    cells = [list(map(str, headers))] + [[str(cell) for cell in row] for row in rows]
-    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
-    lines = []
-    for n, row in enumerate(cells):
-        padded = [(" " * (w - _width(cell)) + cell) if i in right else (cell + " " * (w - _width(cell)))
-                  for i, (cell, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(padded).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def _echo_json(obj):
@@ -61,7 +42,7 @@ def similar(model_dir, words, topn, negative, as_json):
                     "results": [{"word": word, "similarity": score} for word, score in results]})
         return
     rows = [(rank, word, f"{score:.4f}") for rank, (word, score) in enumerate(results, start=1)]
-    click.echo(_table(("#", "word", "similarity"), rows, right=(0, 2)))
+    click.echo(format_table(("#", "word", "similarity"), rows, right=(0, 2)))
 
 
 @click.command("analogy")
@@ -83,7 +64,7 @@ def analogy(model_dir, a, b, c, method, topn, as_json):
         return
     click.echo(f"{a} : {b} :: {c} : ?")
     rows = [(rank, word, f"{score:.4f}") for rank, (word, score) in enumerate(results, start=1)]
-    click.echo(_table(("#", "word", "score"), rows, right=(0, 2)))
+    click.echo(format_table(("#", "word", "score"), rows, right=(0, 2)))
 
 
 def _default_eval_files():
@@ -106,7 +87,7 @@ def _print_analogies(result):
     rows = [(s["section"], _percent(s["accuracy"]), f"{s['correct']}/{s['evaluated']}", s["oov"])
             for s in result["sections"]]
     rows.append(("total", _percent(result["accuracy"]), f"{result['correct']}/{result['evaluated']}", result["oov"]))
-    click.echo(_table(("section", "accuracy", "correct", "oov"), rows, right=(1, 2, 3)))
+    click.echo(format_table(("section", "accuracy", "correct", "oov"), rows, right=(1, 2, 3)))
     if result["oov"]:
         click.echo(f"{result['oov']:,} of {result['questions']:,} questions ({_percent(result['oov_ratio'])}) "
                    "have out-of-vocabulary words and were not scored")
@@ -116,7 +97,7 @@ def _print_pairs(results):
     click.echo("Word pairs:")
     rows = [(Path(r["path"]).name, _number(r["spearman"]), _number(r["pearson"]),
              f"{_percent(r['oov_ratio'])} ({r['oov']}/{r['pairs']})") for r in results]
-    click.echo(_table(("file", "spearman", "pearson", "oov"), rows, right=(1, 2, 3)))
+    click.echo(format_table(("file", "spearman", "pearson", "oov"), rows, right=(1, 2, 3)))
 
 
 @click.command("evaluate-embeddings")
@@ -158,17 +139,27 @@ def evaluate_embeddings(model_dir, analogies, pairs, method, restrict_vocab, cas
 
 @click.command("export")
 @click.argument("model_dir", metavar="DIR", type=MODEL_DIR)
-@click.option("--format", "file_format", type=click.Choice(["word2vec-text", "word2vec-binary"]),
-              default="word2vec-text", show_default=True, help="word2vec.c/gensim text or binary format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True,
-              help="File to write.")
+@click.option("--format", "file_format", type=click.Choice(["word2vec-text", "word2vec-binary", "projector"]),
+              default="word2vec-text", show_default=True,
+              help="word2vec.c/gensim text or binary file, or a folder with the TensorBoard Embedding Projector's "
+                   "vectors.tsv and metadata.tsv (word, count).")
+@click.option("-o", "--output", type=click.Path(writable=True, path_type=Path), required=True,
+              help="File to write (a folder for --format projector).")
 @click.option("--replace-spaces", metavar="TEXT", default=None,
               help="Replace whitespace inside words with TEXT (such words are refused otherwise).")
 @click.pass_obj
 def export(settings, model_dir, file_format, output, replace_spaces):
-    """Write the vectors in DIR as a word2vec file that gensim and word2vec.c read."""
+    """Write the vectors in DIR as a word2vec file that gensim and word2vec.c read, or as Projector TSV files."""
     vectors = WordVectors.load(model_dir)
-    vectors.save_word2vec_format(output, binary=file_format == "word2vec-binary", space_replacement=replace_spaces)
+    if file_format == "projector":
+        from w2vlm.embeddings.projector import write_projector
+        if output.exists() and not output.is_dir():
+            raise click.UsageError(f"{output} is a file; --format projector writes a folder")
+        write_projector(vectors, output)
+    else:
+        if output.is_dir():
+            raise click.UsageError(f"{output} is a folder; --format {file_format} writes a file")
+        vectors.save_word2vec_format(output, binary=file_format == "word2vec-binary", space_replacement=replace_spaces)
     if not settings.quiet:
         click.echo(f"wrote {len(vectors):,} vectors of {vectors.dim} dims to {output} ({file_format})")
 

@@ -46,11 +46,13 @@ logger = logging.getLogger("w2vlm")
               help="Continue an earlier run from its last completed epoch (its settings, vocabulary and corpus).")
 @click.option("--init-embeddings", type=click.Path(exists=True, file_okay=False),
               help="Start the embedding from a train-embeddings directory (matching words; others random).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary (the --metrics object plus output) as JSON on stdout; progress stays on stderr.")
 @corpus_options
 @click.pass_obj
 def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hidden_size, dropout, dropout_kind,
              tie_weights, batch_size, bptt, optimizer, lr, clip, epochs, threads, min_count, max_vocab, metrics,
-             resume, init_embeddings, **corpus_opts):
+             resume, init_embeddings, as_json, **corpus_opts):
     """Train an RNN/LSTM language model on CORPUS (files or a corpus name such as ptb).
 
     Without CORPUS: the embedded Korean corpus (kolaw + kobill). Perplexity counts every token, <eos> included.
@@ -131,6 +133,9 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
         artifacts.write_json(metrics, result)
     if not history.best_epoch:
         raise TrainingError("interrupted before the first epoch finished; nothing was saved")
+    if as_json:
+        click.echo(json.dumps(dict(result, output=str(output)), ensure_ascii=False, indent=2))
+        return
     line = f"valid ppl {result['valid_ppl']:.2f} (epoch {history.best_epoch})"
     if history.test_ppl is not None:
         line += f", test ppl {history.test_ppl:.2f}"
@@ -190,18 +195,28 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
 @click.option("--seed", type=int, default=None, help="Sampling seed (default: the global --seed).")
 @click.option("--stop-at-eos", is_flag=True, help="Stop at the end of the first line.")
 @click.option("--skip", multiple=True, help="Token never to generate, e.g. --skip '<unk>' (repeatable).")
+@click.option("--stream", is_flag=True, help="Print the text as tokens are drawn (words appear once settled).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def generate(settings, model_dir, prompt, length, temperature, top_k, top_p, seed, stop_at_eos, skip, as_json):
+def generate(settings, model_dir, prompt, length, temperature, top_k, top_p, seed, stop_at_eos, skip, stream,
+             as_json):
     """Continue --prompt with text sampled from the language model in DIR."""
     import numpy as np
     from w2vlm.lm.artifact import load_lm
-    from w2vlm.lm.generate import generate_text
+    from w2vlm.lm.generate import generate_text, stream_text
 
+    if stream and as_json:
+        raise click.UsageError("--stream prints text as it comes; --json prints one object at the end: pick one")
     lm = load_lm(model_dir, xp=backend.get_xp(settings.device))
     rng = np.random.default_rng(settings.seed if seed is None else seed)
-    result = generate_text(lm, prompt, length=length, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p,
-                           skip=skip, stop_at_eos=stop_at_eos)
+    options = dict(length=length, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p, skip=skip,
+                   stop_at_eos=stop_at_eos)
+    if stream:
+        for piece in stream_text(lm, prompt, **options):
+            click.echo(piece, nl=False)  # echo flushes: each piece shows at once
+        click.echo()
+        return
+    result = generate_text(lm, prompt, **options)
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else result["text"])
 
 

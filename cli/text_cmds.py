@@ -8,6 +8,7 @@ import click
 from w2vlm.text import catalog
 
 from .options import corpus_options, load_corpus_and_tokenizer
+from .tables import format_table
 
 
 @click.command()
@@ -46,11 +47,8 @@ def corpora_list(as_json):
             click.echo(json.dumps(row, ensure_ascii=False))
         return
     click.echo(f"data folder: {catalog.data_dir()} (set W2VLM_DATA to change it)")
-    header = {"name": "name", "language": "lang", "splits": "splits", "status": "status", "path": "path"}
-    table = [header] + [{**row, "splits": ",".join(row["splits"])} for row in rows]
-    widths = {key: max(len(str(row[key])) for row in table) for key in ("name", "language", "splits", "status")}
-    for row in table:
-        click.echo("  ".join(str(row[key]).ljust(widths[key]) for key in widths) + "  " + row["path"])
+    table = [(row["name"], row["language"], ",".join(row["splits"]), row["status"], row["path"]) for row in rows]
+    click.echo(format_table(("name", "lang", "splits", "status", "path"), table, rule=False))
 
 
 @corpora_group.command("fetch")

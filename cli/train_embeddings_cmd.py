@@ -1,5 +1,6 @@
 """The ``train-embeddings`` command: corpus -> tokens -> CBOW/skip-gram word vectors saved as an artifact."""
 
+import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
@@ -40,10 +41,13 @@ log = logging.getLogger("w2vlm")
               help="Targets per step on --device gpu (the CPU kernel updates word by word).")
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a JSON object with words_per_sec, train_seconds, per-epoch loss and the config.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary (the --metrics object plus output, vocab_size, loss) as JSON on stdout; "
+                   "progress stays on stderr.")
 @corpus_options
 @click.pass_obj
 def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
-                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, metrics, **text_options):
+                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, metrics, as_json, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, or a catalog name such as ptb;
     none: the embedded Korean corpus, trained for 30 epochs with --min-count 3 unless given)."""
     from w2vlm import backend
@@ -71,6 +75,10 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
     vectors.save(output, config=saved)
     if metrics is not None:
         write_metrics(metrics, history, config)
+    if as_json:
+        summary = dict(history.metrics(config), output=str(output), vocab_size=len(vectors), loss=history.loss)
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
     click.echo(f"saved {len(vectors):,} word vectors x {config.dim} to {output} "
                f"(loss {history.loss:.4f}, {history.words_per_sec:,.0f} words/s, {history.train_seconds:.1f}s)")
 

@@ -40,8 +40,8 @@ def test_similar_table_and_json(model):
 def test_korean_table_columns_line_up(model):
     result = run("similar", model, "여자", "-k", "3")
     assert result.exit_code == 0, result.output
-    from w2vlm_cli.embeddings_cmds import _width
-    widths = {_width(line.rstrip()) for line in result.output.splitlines()[1:]}
+    from w2vlm_cli.tables import display_width
+    widths = {display_width(line.rstrip()) for line in result.output.splitlines()[1:]}
     assert len(widths) == 1  # right-aligned scores end in the same column whatever the script
 
 
@@ -152,3 +152,19 @@ def test_import_options_and_errors(tmp_path):
     assert result.exit_code == 1 and "--replace-spaces" in result.output
     assert run("export", spaced, "-o", tmp_path / "s.txt", "--replace-spaces", "_").exit_code == 0
     assert (tmp_path / "s.txt").read_text(encoding="utf-8").splitlines()[1].startswith("new_york ")
+
+
+def test_export_projector_folder(tmp_path, model):
+    result = run("export", model, "--format", "projector", "-o", tmp_path / "proj")
+    assert result.exit_code == 0, result.output
+    assert "wrote 39 vectors of 16 dims" in result.output
+    vector_rows = (tmp_path / "proj" / "vectors.tsv").read_text(encoding="utf-8").splitlines()
+    meta_rows = (tmp_path / "proj" / "metadata.tsv").read_text(encoding="utf-8").splitlines()
+    assert len(vector_rows) == 39 and all(len(row.split("\t")) == 16 for row in vector_rows)
+    assert meta_rows[0] == "word\tcount" and len(meta_rows) == 40
+    assert meta_rows[1].split("\t")[0] == WordVectors.load(model).words[0]
+    (tmp_path / "file").write_text("x")
+    result = run("export", model, "--format", "projector", "-o", tmp_path / "file")
+    assert result.exit_code == 2 and "writes a folder" in result.output
+    result = run("export", model, "-o", tmp_path / "proj")
+    assert result.exit_code == 2 and "writes a file" in result.output

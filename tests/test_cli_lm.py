@@ -47,6 +47,17 @@ def test_train_lm_writes_a_model_and_metrics(model, tmp_path):
     assert config["training"]["batch_size"] == 4 and config["model"]["hidden_size"] == 8
 
 
+def test_train_lm_json_summary_on_stdout_progress_on_stderr(tmp_path, corpus):
+    result = CliRunner().invoke(cli, ["train-lm", str(corpus), "-o", str(tmp_path / "j"), "--epochs", "2",
+                                      "--json", *SMALL], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["output"] == str(tmp_path / "j") and len(summary["epochs"]) == 2
+    assert summary["best_epoch"] in (1, 2) and 1 < summary["valid_ppl"] < 50 and 1 < summary["test_ppl"] < 50
+    assert summary["epochs"][0]["lr"] == 20.0
+    assert "epoch 2/2" in result.stderr and "model saved" not in result.stdout
+
+
 def test_perplexity_prints_a_number_and_json(model, corpus):
     plain = run("perplexity", model, corpus)
     assert plain.exit_code == 0 and 1 < float(plain.output) < 50
@@ -62,6 +73,14 @@ def test_generate_is_seeded_and_honours_skip_and_stop(model):
     line = run("generate", model, "--prompt", "the", "--length", "200", "--stop-at-eos", "--skip", "<unk>", "--json")
     result = json.loads(line.output)
     assert "\n" not in result["text"] and "<unk>" not in result["tokens"] and "<eos>" not in result["tokens"]
+
+
+def test_generate_stream_prints_the_same_text(model):
+    whole = run("generate", model, "--prompt", "the cat", "--length", "40", "--seed", "5")
+    streamed = run("generate", model, "--prompt", "the cat", "--length", "40", "--seed", "5", "--stream")
+    assert streamed.exit_code == 0 and streamed.output == whole.output and whole.output.count(" ") > 5
+    result = run("generate", model, "--stream", "--json")
+    assert result.exit_code == 2 and "pick one" in result.output
 
 
 def test_generate_reports_unknown_prompt_words(model, caplog):

@@ -103,3 +103,15 @@ def test_embedded_corpus_gets_small_corpus_defaults_unless_overridden(tmp_path, 
     result = runner.invoke(cli, ["-q", "train-embeddings", "-o", str(tmp_path / "b"), "--epochs", "2"])
     config = json.loads((tmp_path / "b" / "config.json").read_text(encoding="utf-8"))
     assert (config["epochs"], config["min_count"]) == (2, 3)
+
+
+def test_json_summary_on_stdout_progress_on_stderr(corpus_file, tmp_path):
+    result = CliRunner().invoke(cli, ["train-embeddings", str(corpus_file), "-o", str(tmp_path / "v"),
+                                      "--tokenizer", "whitespace", "--dim", "8", "--min-count", "1", "--epochs", "2",
+                                      "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)  # stdout holds the JSON object and nothing else
+    assert summary["output"] == str(tmp_path / "v") and summary["vocab_size"] == 32
+    assert len(summary["epochs"]) == 2 and summary["loss"] == summary["epochs"][-1]["loss"] > 0
+    assert summary["config"]["dim"] == 8 and summary["words_per_sec"] > 0
+    assert "epoch 2/2" in result.stderr and "saved" not in result.stdout

@@ -89,3 +89,50 @@ def test_prompt_words_outside_the_vocabulary_are_reported(caplog):
 
 def test_tokens_become_lines_of_text():
     assert tokens_to_text("the cat sat <eos> the down".split(), VOCAB) == "the cat sat\nthe down"
+
+
+KOREAN_GRAMMAR = {  # morpheme -> what may follow it; the stream is checked on text a trained model would write
+    "<eos>": ["영화/NNG", "정말/MAG"], "영화/NNG": ["가/JKS", "는/JX"], "가/JKS": ["정말/MAG", "좋/VA", "재밌/VA"],
+    "는/JX": ["정말/MAG", "재밌/VA"], "정말/MAG": ["좋/VA", "재밌/VA"], "좋/VA": ["았/EP", "고/EC", "어요/EF"],
+    "재밌/VA": ["고/EC", "어요/EF"], "았/EP": ["어요/EF"], "어요/EF": ["./SF"], "고/EC": ["정말/MAG", "좋/VA", "하/VV"],
+    "하/VV": ["ㅂ니다/EF"], "ㅂ니다/EF": ["./SF"], "./SF": ["<eos>", "영화/NNG"], "<unk>": ["<eos>"],
+}
+
+
+def _stream_lm(words, tokenizer, seed=0, grammar=None):
+    """A bigram LM over ``words`` (<unk>, <eos> first) with a real tokenizer, enough for generate_text: random
+    transitions, or with ``grammar`` strongly preferring the allowed ones."""
+    from types import SimpleNamespace
+
+    from w2vlm.lm.artifact import start_id
+    from w2vlm.text.vocab import Vocab
+    vocab = Vocab(words, [1] * len(words))
+    W = np.random.default_rng(seed).normal(scale=2.0, size=(len(words), len(words)))
+    if grammar:
+        W = np.full((len(words), len(words)), -6.0)
+        for word, following in grammar.items():
+            W[words.index(word), [words.index(w) for w in following]] = 0.0
+    return SimpleNamespace(model=BigramLM(len(words), W=W), vocab=vocab, tokenizer=tokenizer,
+                           start_id=start_id(vocab))
+
+
+@pytest.mark.parametrize("tokenizer, words, prompt", [
+    ("whitespace", ["<unk>", "<eos>", "the", "cat", "sat", "down", ",", "."], "the cat"),
+    ("char", ["<unk>", "<eos>", "영", "화", "가", " ", "좋", "다"], "영화"),
+    ("kiwi", ["<unk>", "<eos>", "영화", "가", "좋", "았", "어요", "하", "ㅂ니다", "정말", ".", "고"], "영화가"),
+    ("kiwi:pos", list(KOREAN_GRAMMAR), "영화는"),
+])
+def test_streamed_pieces_add_up_to_the_generated_text(tokenizer, words, prompt):
+    from w2vlm.lm.generate import generate_text, stream_text
+    from w2vlm.text.tokenize import get_tokenizer
+    name, _, pos = tokenizer.partition(":")
+    lm = _stream_lm(words, get_tokenizer(name, pos=bool(pos)), grammar=KOREAN_GRAMMAR if pos else None)
+    streamed = 0
+    for seed in range(12):
+        for stop in (False, True):
+            options = dict(length=30, temperature=1.0, stop_at_eos=stop)
+            pieces = list(stream_text(lm, prompt, rng=np.random.default_rng(seed), **options))
+            whole = generate_text(lm, prompt, rng=np.random.default_rng(seed), **options)["text"]
+            assert "".join(pieces) == whole
+            streamed += len([piece for piece in pieces if piece]) > 2
+    assert streamed >= 8  # runs really stream, not one piece at the end

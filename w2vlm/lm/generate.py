@@ -1,6 +1,7 @@
 """Text generation from a language model: temperature, top-k and nucleus (top-p) sampling (Holtzman et al. 2020)."""
 
 import logging
+import os
 
 import numpy as np
 
@@ -53,28 +54,33 @@ def sample_next(logits, rng, temperature=1.0, top_k=0, top_p=1.0, banned=()):
     return int(rng.choice(len(probs), p=probs))
 
 
-def generate_ids(model, prompt_ids, start_id, length, rng, temperature=1.0, top_k=0, top_p=1.0, skip_ids=(),
-                 stop_id=None):
-    """Sample up to ``length`` new ids after ``[start_id] + prompt_ids`` (the start id marks a line start).
-
-    Stops early after drawing ``stop_id`` (e.g. ``<eos>``), which is included in the result.
-    """
+def iter_generated_ids(model, prompt_ids, start_id, length, rng, temperature=1.0, top_k=0, top_p=1.0,
+                       skip_ids=(), stop_id=None):
+    """Yield up to ``length`` new ids, one as soon as it is drawn, after ``[start_id] + prompt_ids`` (the start
+    id marks a line start). Stops early after drawing ``stop_id`` (e.g. ``<eos>``), which is yielded."""
     if length < 0 or temperature < 0 or top_k < 0 or not 0 < top_p <= 1:
         raise TrainingError("--length, --temperature and --top-k must be >= 0 and --top-p in (0, 1]")
     xp = array_module(model.params[0])
     model.eval()
     model.reset_state()
     context = np.array([[start_id] + list(prompt_ids)], dtype=np.int32)   # (1, P+1)
-    generated = []
-    for _ in range(length):
-        logits = model.predict(xp.asarray(context))                      # (1, T, V): T = P+1, then 1
-        next_id = sample_next(to_cpu(logits[0, -1]), rng, temperature, top_k, top_p, skip_ids)
-        generated.append(next_id)
-        if stop_id is not None and next_id == stop_id:
-            break
-        context = np.array([[next_id]], dtype=np.int32)
-    model.reset_state()
-    return generated
+    try:
+        for _ in range(length):
+            logits = model.predict(xp.asarray(context))                  # (1, T, V): T = P+1, then 1
+            next_id = sample_next(to_cpu(logits[0, -1]), rng, temperature, top_k, top_p, skip_ids)
+            yield next_id
+            if stop_id is not None and next_id == stop_id:
+                break
+            context = np.array([[next_id]], dtype=np.int32)
+    finally:
+        model.reset_state()
+
+
+def generate_ids(model, prompt_ids, start_id, length, rng, temperature=1.0, top_k=0, top_p=1.0, skip_ids=(),
+                 stop_id=None):
+    """The list of ids ``iter_generated_ids`` yields."""
+    return list(iter_generated_ids(model, prompt_ids, start_id, length, rng, temperature, top_k, top_p, skip_ids,
+                                   stop_id))
 
 
 def tokens_to_text(tokens, tokenizer, eos="<eos>"):
@@ -91,17 +97,22 @@ def tokens_to_text(tokens, tokenizer, eos="<eos>"):
     return "\n".join(tokenizer.detokenize(tokens) for tokens in lines)
 
 
+def _prepare(lm, prompt, skip):
+    prompt_ids, prompt_tokens, unknown = encode_prompt(prompt, lm.tokenizer, lm.vocab)
+    skip_ids = []
+    for token in skip:
+        if token not in lm.vocab:
+            raise UnknownWordError(f"--skip {token!r} is not in the model's vocabulary ({len(lm.vocab):,} words)")
+        skip_ids.append(lm.vocab.index(token))
+    return prompt_ids, prompt_tokens, unknown, skip_ids
+
+
 def generate_text(lm, prompt="", length=50, rng=None, temperature=1.0, top_k=0, top_p=1.0, skip=(),
                   stop_at_eos=False):
     """Prompt + continuation as text from a loaded ``artifact.LanguageModel``; returns a dict for the CLI."""
     rng = rng if rng is not None else np.random.default_rng()
     vocab = lm.vocab
-    prompt_ids, prompt_tokens, unknown = encode_prompt(prompt, lm.tokenizer, vocab)
-    skip_ids = []
-    for token in skip:
-        if token not in vocab:
-            raise UnknownWordError(f"--skip {token!r} is not in the model's vocabulary ({len(vocab):,} words)")
-        skip_ids.append(vocab.index(token))
+    prompt_ids, prompt_tokens, unknown, skip_ids = _prepare(lm, prompt, skip)
     new_ids = generate_ids(lm.model, prompt_ids, lm.start_id, length, rng, temperature, top_k, top_p, skip_ids,
                            stop_id=vocab.eos_id if stop_at_eos else None)
     if stop_at_eos and new_ids and new_ids[-1] == vocab.eos_id:
@@ -110,3 +121,40 @@ def generate_text(lm, prompt="", length=50, rng=None, temperature=1.0, top_k=0, 
     tokens = prompt_tokens + [vocab.words[i] for i in new_ids]
     return {"prompt": prompt, "unknown": unknown, "tokens": tokens,
             "text": tokens_to_text(tokens, lm.tokenizer, vocab.eos)}
+
+
+def stream_text(lm, prompt="", length=50, rng=None, temperature=1.0, top_k=0, top_p=1.0, skip=(),
+                stop_at_eos=False):
+    """Yield the text ``generate_text`` returns in pieces, as tokens are drawn.
+
+    A joining tokenizer may still change the last word when the next morpheme arrives (하 + ㅂ니다 -> 합니다), so
+    a line's text is yielded up to its last space once the token after it is known, and the rest at the line's
+    end. With the same ``rng`` the pieces add up to ``generate_text(...)["text"]``.
+    """
+    rng = rng if rng is not None else np.random.default_rng()
+    vocab = lm.vocab
+    prompt_ids, line, _, skip_ids = _prepare(lm, prompt, skip)
+    shown, newline_due, ended_line = "", False, False
+    ids = iter_generated_ids(lm.model, prompt_ids, lm.start_id, length, rng, temperature, top_k, top_p, skip_ids,
+                             stop_id=vocab.eos_id if stop_at_eos else None)
+    for next_id in ids:
+        if next_id == vocab.eos_id:
+            if stop_at_eos:
+                break
+            yield ("\n" if newline_due else "") + _rest(lm.tokenizer.detokenize(line), shown)
+            line, shown, newline_due, ended_line = [], "", True, True
+            continue
+        line.append(vocab.words[next_id])
+        settled = os.path.commonprefix([lm.tokenizer.detokenize(line[:-1]), lm.tokenizer.detokenize(line)])
+        settled = settled[:settled.rfind(" ") + 1]
+        if len(settled) > len(shown) and settled.startswith(shown):
+            yield ("\n" if newline_due else "") + settled[len(shown):]
+            shown, newline_due = settled, False
+    if line or not ended_line:
+        yield ("\n" if newline_due else "") + _rest(lm.tokenizer.detokenize(line), shown)
+
+
+def _rest(text, shown):
+    """What is left of a line's ``text`` after the part already ``shown`` (a printed piece cannot be undone; the
+    settled part is a prefix of the full line for the tokenizers w2vlm has, which the tests check)."""
+    return text[len(shown):]
