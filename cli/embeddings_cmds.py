@@ -27,6 +27,21 @@ def _number(value):
     return "-" if value is None else f"{value:.4f}"
 
 
+def _how_made(vectors, words):
+    """{word: "먹었다 = 먹/VV + 었/EP + 다/EF"} for the query words that are not vocabulary words as written."""
+    made = {}
+    for word in words:
+        resolved = vectors.resolve(word)
+        if resolved.source != "vocabulary":
+            made[word] = resolved.explain()
+    return made
+
+
+def _echo_how_made(made):
+    for explanation in made.values():
+        click.echo(f"({explanation})")
+
+
 @click.command("similar")
 @click.argument("model_dir", metavar="DIR", type=MODEL_DIR)
 @click.argument("words", metavar="WORD...", nargs=-1, required=True)
@@ -37,10 +52,12 @@ def similar(model_dir, words, topn, negative, as_json):
     """Nearest words to the sum of WORD... (minus --negative words) by cosine similarity."""
     vectors = WordVectors.load(model_dir)
     results = vectors.most_similar(positive=list(words), negative=list(negative), topn=topn)
+    made = _how_made(vectors, list(words) + list(negative))
     if as_json:
-        _echo_json({"positive": list(words), "negative": list(negative),
+        _echo_json({"positive": list(words), "negative": list(negative), "resolved": made,
                     "results": [{"word": word, "similarity": score} for word, score in results]})
         return
+    _echo_how_made(made)
     rows = [(rank, word, f"{score:.4f}") for rank, (word, score) in enumerate(results, start=1)]
     click.echo(format_table(("#", "word", "similarity"), rows, right=(0, 2)))
 
@@ -58,10 +75,12 @@ def analogy(model_dir, a, b, c, method, topn, as_json):
     """A is to B as C is to ?  (e.g. man king woman -> queen; 남자 왕 여자 -> 여왕)."""
     vectors = WordVectors.load(model_dir)
     results = vectors.analogy(a, b, c, method=method, topn=topn)
+    made = _how_made(vectors, [a, b, c])
     if as_json:
-        _echo_json({"a": a, "b": b, "c": c, "method": method,
+        _echo_json({"a": a, "b": b, "c": c, "method": method, "resolved": made,
                     "results": [{"word": word, "score": score} for word, score in results]})
         return
+    _echo_how_made(made)
     click.echo(f"{a} : {b} :: {c} : ?")
     rows = [(rank, word, f"{score:.4f}") for rank, (word, score) in enumerate(results, start=1)]
     click.echo(format_table(("#", "word", "score"), rows, right=(0, 2)))
@@ -82,57 +101,95 @@ def _default_eval_files():
 
 
 def _print_analogies(result):
+    composed = "vocabulary words only" if result["compose"] is None else f"compose {result['compose']}"
     click.echo(f"Analogies: {result['path']} ({'3CosAdd' if result['method'] == 'add' else '3CosMul'}, "
-               f"first {result['restrict_vocab']:,} words)")
-    rows = [(s["section"], _percent(s["accuracy"]), f"{s['correct']}/{s['evaluated']}", s["oov"])
-            for s in result["sections"]]
-    rows.append(("total", _percent(result["accuracy"]), f"{result['correct']}/{result['evaluated']}", result["oov"]))
-    click.echo(format_table(("section", "accuracy", "correct", "oov"), rows, right=(1, 2, 3)))
+               f"first {result['restrict_vocab']:,} words + {result['extra_candidates']:,} resolved test words "
+               f"as candidates, {composed})")
+    rows = [(s["section"], s["questions"], s["evaluated"], _percent(s["coverage"]), _percent(s["accuracy"]),
+             f"{s['correct']}/{s['evaluated']}") for s in result["sections"]]
+    rows.append(("total", result["questions"], result["evaluated"], _percent(result["coverage"]),
+                 _percent(result["accuracy"]), f"{result['correct']}/{result['evaluated']}"))
+    click.echo(format_table(("section", "questions", "answered", "coverage", "accuracy", "correct"), rows,
+                      right=(1, 2, 3, 4, 5)))
+    _print_word_sources(result["words"])
     if result["oov"]:
         click.echo(f"{result['oov']:,} of {result['questions']:,} questions ({_percent(result['oov_ratio'])}) "
-                   "have out-of-vocabulary words and were not scored")
+                   "have a word without a vector and were not scored")
+
+
+def _print_word_sources(counts):
+    parts = [f"{counts[key]:,} {label}" for key, label in
+             (("vocabulary", "in the vocabulary"), ("token", "one tokenizer token"), ("subwords", "from subwords"),
+              ("composed", "composed"), ("unknown", "without a vector")) if counts.get(key)]
+    click.echo("test words: " + ", ".join(parts))
 
 
 def _print_pairs(results):
     click.echo("Word pairs:")
-    rows = [(Path(r["path"]).name, _number(r["spearman"]), _number(r["pearson"]),
-             f"{_percent(r['oov_ratio'])} ({r['oov']}/{r['pairs']})") for r in results]
-    click.echo(format_table(("file", "spearman", "pearson", "oov"), rows, right=(1, 2, 3)))
+    rows = [(Path(r["path"]).name, r["pairs"], r["evaluated"], _percent(r["coverage"]), _number(r["spearman"]),
+             _number(r["pearson"])) for r in results]
+    click.echo(format_table(("file", "pairs", "answered", "coverage", "spearman", "pearson"), rows,
+                            right=(1, 2, 3, 4, 5)))
+    for result in results:
+        if len(results) > 1:
+            click.echo(f"{Path(result['path']).name}: ", nl=False)
+        _print_word_sources(result["words"])
 
 
 @click.command("evaluate-embeddings")
 @click.argument("model_dir", metavar="DIR", type=MODEL_DIR)
-@click.option("--analogies", type=IN_FILE, help="Google-format analogy questions (': section' lines, 'a b c d').")
+@click.argument("files", metavar="[FILE]...", nargs=-1, type=IN_FILE)
+@click.option("--analogies", type=IN_FILE, multiple=True,
+              help="Analogy questions 'a b c d', Google (': section') or kor2vec ('# section') format; repeatable.")
 @click.option("--pairs", type=IN_FILE, multiple=True,
-              help="Word pairs with human scores, TSV or CSV (WordSim353, SimLex-999); repeatable.")
+              help="Word pairs with human scores, TSV or CSV (WordSim353, SimLex-999, kor2vec); repeatable.")
 @click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
               help="Analogy method: 3CosAdd or 3CosMul.")
+@click.option("--compose", type=click.Choice(["sum", "mean"]), default="sum", show_default=True,
+              help="How a test word the tokenizer splits into several tokens gets a vector: sum (kor2vec's way) "
+                   "or mean. Both point the same way, so cosine scores do not change; only vector lengths do.")
+@click.option("--vocab-only", is_flag=True,
+              help="Score only test words that are vocabulary words as written (gensim's rule; no tokenizer, "
+                   "subwords or composition).")
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=300000, show_default=True,
               help="Only the most frequent N words take part (questions with others count as OOV).")
 @click.option("--case-sensitive", is_flag=True, help="Match words as written (default: fold case, like gensim).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print one JSON object: 'analogies' and 'pairs' (a list when --pairs is repeated).")
-def evaluate_embeddings(model_dir, analogies, pairs, method, restrict_vocab, case_sensitive, as_json):
-    """Analogy accuracy and word-pair Spearman/Pearson of the vectors in DIR."""
-    if analogies is None and not pairs:
-        analogies, pairs = _default_eval_files()
+              help="Print one JSON object: 'analogies' and 'pairs' (each a list when there are several files).")
+def evaluate_embeddings(model_dir, files, analogies, pairs, method, compose, vocab_only, restrict_vocab,
+                        case_sensitive, as_json):
+    """Analogy accuracy and word-pair Spearman/Pearson of the vectors in DIR, with coverage.
+
+    FILE... are test files of either kind, told apart by content. Every test word goes through the model: a
+    vocabulary word, else the one token the model's tokenizer makes of it (밥 -> 밥/NNG), else its subword
+    n-grams (subword models), else its tokens' vectors composed (밥을 = 밥/NNG + 을/JKO). Analogy answers are
+    chosen among the vocabulary and the test file's own words with their resolved vectors."""
+    from w2vlm.embeddings.eval_formats import detect_format
+    analogies, pairs = list(analogies), list(pairs)
+    for path in files:
+        (analogies if detect_format(path) == "analogies" else pairs).append(path)
+    if not analogies and not pairs:
+        default_analogies, pairs = _default_eval_files()
+        analogies = [default_analogies]
     vectors = WordVectors.load(model_dir)
-    case_insensitive = not case_sensitive
+    options = {"restrict_vocab": restrict_vocab, "case_insensitive": not case_sensitive,
+               "compose": None if vocab_only else compose}
+    analogy_results = [vectors.evaluate_analogies(path, method=method, **options) for path in analogies]
+    pair_results = [vectors.evaluate_pairs(path, **options) for path in pairs]
     report = {}
-    if analogies is not None:
-        report["analogies"] = vectors.evaluate_analogies(analogies, restrict_vocab=restrict_vocab,
-                                                         case_insensitive=case_insensitive, method=method)
-    pair_results = [vectors.evaluate_pairs(path, case_insensitive=case_insensitive, restrict_vocab=restrict_vocab)
-                    for path in pairs]
+    if analogy_results:
+        report["analogies"] = analogy_results[0] if len(analogy_results) == 1 else analogy_results
     if pair_results:
         report["pairs"] = pair_results[0] if len(pair_results) == 1 else pair_results
     if as_json:
         _echo_json(report)
         return
-    if "analogies" in report:
-        _print_analogies(report["analogies"])
+    for n, result in enumerate(analogy_results):
+        if n:
+            click.echo()
+        _print_analogies(result)
     if pair_results:
-        if "analogies" in report:
+        if analogy_results:
             click.echo()
         _print_pairs(pair_results)
 

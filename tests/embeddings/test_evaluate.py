@@ -39,9 +39,11 @@ def _write(tmp_path, name, text, encoding="utf-8"):
 def test_analogy_accuracy_known_answer(tmp_path, wv, method):
     result = wv.evaluate_analogies(_write(tmp_path, "q.txt", ANALOGIES), method=method)
     capitals, gender = result["sections"]
-    assert capitals == {"section": "capital-world", "accuracy": 0.75, "correct": 3, "evaluated": 4, "oov": 1}
+    assert capitals == {"section": "capital-world", "accuracy": 0.75, "correct": 3, "evaluated": 4, "oov": 1,
+                        "questions": 5, "coverage": 0.8}
     # "man king woman woman": the answer may not be a question word, so this one is wrong by design
-    assert gender == {"section": "gender", "accuracy": 2 / 3, "correct": 2, "evaluated": 3, "oov": 1}
+    assert gender == {"section": "gender", "accuracy": 2 / 3, "correct": 2, "evaluated": 3, "oov": 1,
+                      "questions": 4, "coverage": 0.75}
     assert (result["correct"], result["evaluated"], result["oov"], result["questions"]) == (5, 7, 2, 9)
     assert result["accuracy"] == pytest.approx(5 / 7) and result["oov_ratio"] == pytest.approx(2 / 9)
     assert result["skipped_lines"] == 1 and result["method"] == method

@@ -1,11 +1,11 @@
-"""Word-vector benchmarks as gensim scores them: Google analogy questions (3CosAdd/3CosMul) and word-pair Spearman."""
+"""Analogy accuracy and word-pair Spearman as gensim scores them, test words resolved through the model (kor2vec)."""
 
-import csv
 import logging
 
 import numpy as np
 
 from ..errors import CorpusError
+from .eval_formats import parse_analogies, parse_pairs
 
 logger = logging.getLogger("w2vlm")
 
@@ -13,57 +13,56 @@ _CANDIDATES = 5           # gensim looks at the 5 best answers and skips questio
 _BATCH_SCORES = 1 << 23   # questions are scored in blocks of about this many floats
 
 
-def _read_lines(path):
-    """Lines of a UTF-8 file (a byte-order mark is dropped); undecodable bytes become a CorpusError."""
-    try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read().splitlines()
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start}); convert it, "
-                          "e.g. iconv -f cp949 -t utf-8") from None
-
-
-def _known_words(wv, restrict_vocab, case_insensitive):
-    """Folded word -> row among the first ``restrict_vocab`` words; the first (most frequent) case variant wins."""
-    known = {}
-    for row, word in enumerate(wv.words[:restrict_vocab]):
-        known.setdefault(word.upper() if case_insensitive else word, row)
-    return known
-
-
 def _ratio(part, whole):
     return part / whole if whole else None
 
 
-def _parse_analogies(path, known, case_insensitive):
-    sections, skipped = [], 0
-    for line in _read_lines(path):
-        if line.startswith(": "):
-            sections.append({"section": line.lstrip(": ").strip(), "questions": [], "oov": 0})
-            continue
-        words = line.split()
-        if len(words) != 4:
-            skipped += bool(words)
-            continue
-        if not sections:
-            sections.append({"section": "(no section)", "questions": [], "oov": 0})
-        if case_insensitive:
-            words = [word.upper() for word in words]
-        if all(word in known for word in words):
-            sections[-1]["questions"].append(words)
-        else:
-            sections[-1]["oov"] += 1
-    return sections, skipped
+def _unit(vector):
+    return vector / max(float(np.linalg.norm(vector)), 1e-30)
 
 
-def _answer_candidates(wv, rows, limit, method, eps):
-    """(n, 5) best rows for questions rows (n, 3) = (a, b, c), question rows themselves excluded."""
-    unit = wv.unit_vectors[:limit]  # (V', D)
-    a, b, c = (wv.unit_vectors[rows[:, i]] for i in range(3))  # each (n, D)
+class _CandidateSet:
+    """The analogy answer candidates: the first ``limit`` vocabulary rows plus every test-file word that resolves
+    to a vector outside them (composed or subword vectors), each a unit row with a key it is compared by."""
+
+    def __init__(self, wv, resolver, words, fold):
+        limit = resolver.limit
+        self.keys = [fold(word) for word in wv.words[:limit]]
+        self.index, self.sources, extra = {}, {}, []
+        for word in words:
+            resolved = resolver.resolve(word)
+            if resolved is None:
+                self.sources[word] = "unknown"
+                continue
+            self.sources[word] = resolved.source
+            if resolved.row is not None:
+                self.index[word] = resolved.row
+            else:
+                self.index[word] = limit + len(extra)
+                self.keys.append(fold(word))
+                extra.append(_unit(resolved.vector))
+        unit = wv.unit_vectors[:limit]
+        self.unit = np.vstack([unit, np.asarray(extra, dtype=np.float32)]) if extra else unit  # (V' + extra, D)
+        self.n_extra = len(extra)
+
+    def __len__(self):
+        return len(self.keys)
+
+
+def _source_counts(sources):
+    counts = {"vocabulary": 0, "token": 0, "subwords": 0, "composed": 0, "unknown": 0}
+    for source in sources.values():
+        counts[source] += 1
+    return counts
+
+
+def _answer_candidates(unit, rows, method, eps):
+    """(n, 5) best candidate rows for questions rows (n, 3) = (a, b, c), question rows themselves excluded."""
+    a, b, c = (unit[rows[:, i]] for i in range(3))  # each (n, D)
     if method == "add":
-        scores = (b + c - a) @ unit.T  # (n, V'): ranks as the cosine with the normalized b - a + c
+        scores = (b + c - a) @ unit.T  # (n, C): ranks as the cosine with the normalized b - a + c
     else:
-        def shifted_cosine(x):  # (n, V') cosines moved to [0, 1], in place to spare memory
+        def shifted_cosine(x):  # (n, C) cosines moved to [0, 1], in place to spare memory
             cos = x @ unit.T
             cos += 1.0
             cos *= 0.5
@@ -73,7 +72,7 @@ def _answer_candidates(wv, rows, limit, method, eps):
         scores *= shifted_cosine(c)
         scores /= shifted_cosine(a) + eps
     np.put_along_axis(scores, rows, -np.inf, axis=1)
-    k = min(_CANDIDATES, limit)
+    k = min(_CANDIDATES, len(unit))
     best = np.empty((len(rows), k), dtype=np.int64)
     valid = np.empty((len(rows), k), dtype=bool)
     every = np.arange(len(rows))
@@ -84,75 +83,69 @@ def _answer_candidates(wv, rows, limit, method, eps):
     return best, valid
 
 
-def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, method="add", eps=None):
-    """Accuracy on "a b c d" questions (a is to b as c is to d) grouped by ': section' lines, as gensim's
-    evaluate_word_analogies: questions with a word outside the first ``restrict_vocab`` words are counted as OOV
-    and not scored; the answer is the best word that is not a question word."""
+def _score_section(candidates, questions, method, eps, batch):
+    """How many of ``questions`` (lists of 4 words, all resolved) get their 4th word as the answer."""
+    correct, keys = 0, candidates.keys
+    for begin in range(0, len(questions), batch):
+        block = questions[begin:begin + batch]
+        rows = np.array([[candidates.index[word] for word in question] for question in block], dtype=np.int64)
+        best, valid = _answer_candidates(candidates.unit, rows[:, :3], method, eps)
+        for question_rows, ranked, ok in zip(rows, best, valid):
+            asked = {keys[row] for row in question_rows[:3]}
+            predicted = None
+            for row in ranked[ok]:  # gensim's rule: the best candidate that is not a question word
+                predicted = keys[row]
+                if predicted not in asked:
+                    break
+            correct += predicted == keys[question_rows[3]]
+    return correct
+
+
+def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, method="add", eps=None,
+                       compose="sum"):
+    """Accuracy on "a b c d" questions (a is to b as c is to d), Google (': section') or kor2vec ('# section',
+    blank lines) format, as gensim's evaluate_word_analogies scores them, with one extension: every test word is
+    resolved through the model (WordVectors.resolve: vocabulary row, the tokenizer's single token, subword
+    n-grams, or its tokens composed by ``compose``; ``compose=None`` keeps gensim's vocabulary-only rule).
+
+    Only the first ``restrict_vocab`` words take part, in lookups and as answers. The answer candidates are those
+    words plus every test-file word with a resolved vector of its own (so a composed 밥을 can be the answer); the
+    answer is the best candidate that is not a question word. A question with a word that gets no vector is not
+    answered (counted in ``oov``); ``coverage`` = answered / questions."""
+    from .resolve import Resolver
     from .vectors import COSMUL_EPS
     if method not in ("add", "mul"):
         raise ValueError(f"unknown analogy method {method!r}; use 'add' (3CosAdd) or 'mul' (3CosMul)")
     eps = COSMUL_EPS if eps is None else eps
-    limit = len(wv) if restrict_vocab is None else min(int(restrict_vocab), len(wv))
-    known = _known_words(wv, limit, case_insensitive)
-    sections, skipped = _parse_analogies(path, known, case_insensitive)
-    if not any(section["questions"] or section["oov"] for section in sections):
-        raise CorpusError(f"{path} holds no analogy questions (lines of 4 words after ': section' lines)")
+    resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
+    sections, skipped = parse_analogies(path)
+    if not any(section["questions"] for section in sections):
+        raise CorpusError(f"{path} holds no analogy questions (lines of 4 words after ': section' or "
+                          "'# section' lines)")
     fold = str.upper if case_insensitive else str
-    batch = max(1, _BATCH_SCORES // max(limit, 1))
+    words = dict.fromkeys(word for section in sections for question in section["questions"] for word in question)
+    candidates = _CandidateSet(wv, resolver, words, fold)
+    batch = max(1, _BATCH_SCORES // max(len(candidates), 1))
     results = []
     for section in sections:
-        questions, correct = section["questions"], 0
-        for begin in range(0, len(questions), batch):
-            block = questions[begin:begin + batch]
-            rows = np.array([[known[word] for word in question[:3]] for question in block], dtype=np.int64)
-            best, valid = _answer_candidates(wv, rows, limit, method, eps)
-            for question, candidates, ok in zip(block, best, valid):
-                predicted = None
-                for row in candidates[ok]:
-                    predicted = fold(wv.words[row])
-                    if predicted not in question[:3]:
-                        break
-                correct += predicted == question[3]
-        evaluated = len(questions)
-        results.append({"section": section["section"], "accuracy": _ratio(correct, evaluated), "correct": correct,
-                        "evaluated": evaluated, "oov": section["oov"]})
-        if evaluated:
-            logger.debug("%s: %.1f%% (%d/%d)", section["section"], 100.0 * correct / evaluated, correct, evaluated)
+        answerable = [q for q in section["questions"] if all(word in candidates.index for word in q)]
+        correct = _score_section(candidates, answerable, method, eps, batch)
+        asked, answered = len(section["questions"]), len(answerable)
+        results.append({"section": section["section"], "accuracy": _ratio(correct, answered), "correct": correct,
+                        "evaluated": answered, "oov": asked - answered, "questions": asked,
+                        "coverage": _ratio(answered, asked)})
+        if answered:
+            logger.debug("%s: %.1f%% (%d/%d)", section["section"], 100.0 * correct / answered, correct, answered)
     correct = sum(section["correct"] for section in results)
     evaluated = sum(section["evaluated"] for section in results)
-    oov = sum(section["oov"] for section in results)
-    if oov:
-        logger.debug("%d of %d questions have words outside the first %d words and were not scored",
-                    oov, oov + evaluated, limit)
-    return {"accuracy": _ratio(correct, evaluated), "correct": correct, "evaluated": evaluated, "oov": oov,
-            "questions": evaluated + oov, "oov_ratio": _ratio(oov, evaluated + oov), "skipped_lines": skipped,
-            "method": method, "restrict_vocab": limit, "case_insensitive": case_insensitive,
+    questions = sum(section["questions"] for section in results)
+    return {"accuracy": _ratio(correct, evaluated), "correct": correct, "evaluated": evaluated,
+            "oov": questions - evaluated, "questions": questions, "coverage": _ratio(evaluated, questions),
+            "oov_ratio": _ratio(questions - evaluated, questions), "skipped_lines": skipped,
+            "method": method, "compose": compose, "restrict_vocab": resolver.limit,
+            "case_insensitive": case_insensitive, "candidates": len(candidates),
+            "extra_candidates": candidates.n_extra, "words": _source_counts(candidates.sources),
             "path": str(path), "sections": results}
-
-
-def _split_pair_line(line, delimiter):
-    if delimiter == ",":
-        fields = next(csv.reader([line]))
-    else:
-        fields = line.split(delimiter)
-    return [field.strip() for field in fields]
-
-
-def _parse_pairs(path, delimiter):
-    """(word1, word2, score) rows; '#' lines, blank lines, headers and malformed lines are skipped (and counted)."""
-    rows, skipped = [], 0
-    for line in _read_lines(path):
-        if not line.strip() or line.startswith("#"):
-            continue
-        if delimiter is None:
-            delimiter = "\t" if "\t" in line else "," if "," in line else " "
-        fields = _split_pair_line(line, delimiter if delimiter != " " else None)
-        try:
-            first, second, score = fields
-            rows.append((first, second, float(score)))
-        except ValueError:
-            skipped += 1
-    return rows, skipped
 
 
 def average_ranks(values):
@@ -183,32 +176,35 @@ def spearman(x, y):
     return pearson(average_ranks(x), average_ranks(y)) if len(x) >= 2 else None
 
 
-def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_vocab=300000):
-    """Spearman and Pearson correlation of cosine similarity with human scores, as gensim's evaluate_word_pairs.
+def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum"):
+    """Spearman and Pearson correlation of cosine similarity with human scores, as gensim's evaluate_word_pairs,
+    with every word resolved through the model as in :func:`evaluate_analogies` (``compose=None``: vocabulary
+    words only).
 
     Lines are ``word1 <delimiter> word2 <delimiter> score``; the delimiter (tab, comma or spaces) is taken from
-    the first data line unless given.  Pairs with a word outside the first ``restrict_vocab`` words are counted
-    in ``oov`` / ``oov_ratio`` (a fraction) and not scored."""
-    limit = len(wv) if restrict_vocab is None else min(int(restrict_vocab), len(wv))
-    known = _known_words(wv, limit, case_insensitive)
-    rows, skipped = _parse_pairs(path, delimiter)
+    the first data line unless given, and a BOM is dropped. Pairs with a word that gets no vector are counted in
+    ``oov`` / ``oov_ratio`` (a fraction) and not scored; ``coverage`` = evaluated / pairs."""
+    from .resolve import Resolver
+    resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
+    rows, skipped = parse_pairs(path, delimiter)
     if not rows:
         raise CorpusError(f"{path} holds no word pairs (lines 'word1<TAB>word2<TAB>score', or comma-separated)")
-    gold, model, oov = [], [], 0
-    unit = wv.unit_vectors
+    gold, model, sources = [], [], {}
     for first, second, score in rows:
-        if case_insensitive:
-            first, second = first.upper(), second.upper()
-        if first not in known or second not in known:
-            oov += 1
+        resolved = [resolver.resolve(word) for word in (first, second)]
+        for word, found in zip((first, second), resolved):
+            sources[word] = found.source if found is not None else "unknown"
+        if None in resolved:
             continue
         gold.append(score)
-        model.append(float(unit[known[first]] @ unit[known[second]]))
+        model.append(float(_unit(resolved[0].vector) @ _unit(resolved[1].vector)))
+    oov = len(rows) - len(gold)
     result = {"spearman": spearman(gold, model), "pearson": pearson(gold, model),
               "oov_ratio": oov / len(rows), "pairs": len(rows), "evaluated": len(gold), "oov": oov,
-              "skipped_lines": skipped, "restrict_vocab": limit, "case_insensitive": case_insensitive,
+              "coverage": len(gold) / len(rows), "skipped_lines": skipped, "restrict_vocab": resolver.limit,
+              "case_insensitive": case_insensitive, "compose": compose, "words": _source_counts(sources),
               "path": str(path)}
     if result["spearman"] is not None:
-        logger.debug("%s: Spearman %.4f, Pearson %.4f, %d/%d pairs out of vocabulary", path,
-                    result["spearman"], result["pearson"] or float("nan"), oov, len(rows))
+        logger.debug("%s: Spearman %.4f, Pearson %.4f, %d/%d pairs without a vector", path,
+                     result["spearman"], result["pearson"] or float("nan"), oov, len(rows))
     return result

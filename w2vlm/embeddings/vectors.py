@@ -1,6 +1,5 @@
 """WordVectors: word vectors queried like gensim's KeyedVectors (cosine neighbours, 3CosAdd/3CosMul analogies)."""
 
-import difflib
 import logging
 from pathlib import Path
 
@@ -8,18 +7,23 @@ import numpy as np
 
 from .. import artifacts
 from ..backend import to_cpu
-from ..errors import ArtifactError, UnknownWordError
+from ..errors import ArtifactError
 from . import word2vec_format
+from .resolve import QueryTokenizer, Resolver, unknown_word_error
 
 logger = logging.getLogger("w2vlm")
 
 VECTORS_TEXT = "vectors.txt"
 COSMUL_EPS = 1e-3        # Levy & Goldberg (2014) use 0.001; gensim's most_similar_cosmul uses 1e-6
-SUGGESTION_POOL = 50_000  # difflib looks for close spellings among this many most frequent words only
 
 
 class WordVectors:
-    """A vocabulary (most frequent word first) and one float32 row per word, like gensim's KeyedVectors."""
+    """A vocabulary (most frequent word first) and one float32 row per word, like gensim's KeyedVectors.
+
+    ``wv[word]`` and :meth:`index` find vocabulary rows only; :meth:`get_vector` and every query (most_similar,
+    analogy, similarity, ...) also give words outside the vocabulary a vector (see :meth:`resolve`)."""
+
+    subwords = None  # subword models set an object with vector(word) -> array | None and pieces(word) -> [str]
 
     def __init__(self, words, vectors, counts=None, *, config=None, tokenizer_config=None, extra_arrays=None):
         vectors = np.asarray(to_cpu(vectors))
@@ -43,11 +47,22 @@ class WordVectors:
         self.extra_arrays = dict(extra_arrays or {})
         self._unit = None
         self._tokenizer = None
+        self._resolvers = {}
 
     # ---- the vocabulary -------------------------------------------------------------------------------------
     @property
     def dim(self):
         return self.vectors.shape[1]
+
+    @property
+    def vector_size(self):
+        """gensim's name for :attr:`dim`."""
+        return self.dim
+
+    @property
+    def index_to_key(self):
+        """gensim's name for :attr:`words` (row -> word)."""
+        return self.words
 
     def __len__(self):
         return len(self.words)
@@ -69,9 +84,29 @@ class WordVectors:
         rows.flags.writeable = False
         return rows
 
-    def get_vector(self, word, norm=False):
-        """The vector of ``word``; unit length when ``norm``."""
-        return (self.unit_vectors if norm else self.vectors)[self.index(word)]
+    def get_vector(self, word, norm=False, compose="sum"):
+        """The vector of any word (see :meth:`resolve`); unit length when ``norm``. Read-only."""
+        resolved = self.resolve(word, compose=compose)
+        if not norm:
+            return resolved.vector
+        if resolved.row is not None:
+            return self.unit_vectors[resolved.row]
+        unit = resolved.vector / max(float(np.linalg.norm(resolved.vector)), 1e-30)
+        unit.flags.writeable = False
+        return unit
+
+    def resolve(self, word, compose="sum"):
+        """How ``word`` gets a vector, as a :class:`~w2vlm.embeddings.resolve.ResolvedWord`: its vocabulary row,
+        else the one in-vocabulary token the model's tokenizer makes of it (대통령 -> 대통령/NNG), else its subword
+        n-grams (subword models), else its tokens' vectors summed (``compose="sum"``, kor2vec's convention) or
+        averaged (``"mean"``): 먹었다 = 먹/VV + 었/EP + 다/EF. UnknownWordError when none applies."""
+        if compose not in self._resolvers:
+            self._resolvers[compose] = Resolver(self, compose=compose)
+        resolver = self._resolvers[compose]
+        resolved = resolver.resolve(word) if isinstance(word, str) else None
+        if resolved is None:
+            raise self.unknown_word(word, resolver.tokens(word) if isinstance(word, str) else ())
+        return resolved
 
     def index(self, word):
         """The row of ``word``, or of the single in-vocabulary token the model's own tokenizer makes of it."""
@@ -85,39 +120,13 @@ class WordVectors:
 
     def _tokenize_query(self, word):
         """Tokens the saved tokenizer makes of a query (대통령 -> [대통령/NNG]); [] without one or when it fails."""
-        if not self.tokenizer_config or not isinstance(word, str):
-            return []
         if self._tokenizer is None:
-            try:
-                from ..text.tokenize import Tokenizer
-                self._tokenizer = Tokenizer.from_config(self.tokenizer_config)
-            except Exception as exc:  # best effort: a missing or broken tagger means "unknown word", not a crash
-                logger.debug("cannot tokenize queries with %s: %s", self.tokenizer_config, exc)
-                self._tokenizer = False
-        if self._tokenizer is False:
-            return []
-        try:
-            return list(self._tokenizer.tokenize(word))
-        except Exception as exc:
-            logger.debug("tokenizing the query %r failed: %s", word, exc)
-            return []
+            self._tokenizer = QueryTokenizer(self.tokenizer_config)
+        return self._tokenizer(word)
 
     def unknown_word(self, word, tokens=()):
         """An UnknownWordError naming the vocabulary size, up to three close spellings and the query's tokens."""
-        word = str(word)
-        folded = word.casefold()
-        tagged = [w for w in self.words if w.startswith(word + "/")][:3]  # pos-tagged forms: 대통령/NNG
-        cased = [w for w in self.words if w.casefold() == folded][:3]
-        close = difflib.get_close_matches(word, self.words[:SUGGESTION_POOL], n=3, cutoff=0.6)
-        suggestions = list(dict.fromkeys(tagged + cased + close))[:3]
-        message = f"{word!r} is not in the vocabulary ({len(self):,} words)"
-        if suggestions:
-            message += "; closest spellings: " + ", ".join(suggestions)
-        if len(tokens) > 1:
-            known = [token for token in tokens if token in self.key_to_index]
-            message += f"; the model's tokenizer splits it into {' + '.join(tokens)}"
-            message += f" (query {', '.join(known)} instead)" if known else ""
-        return UnknownWordError(message)
+        return unknown_word_error(self, word, tokens)
 
     # ---- queries ----------------------------------------------------------------------------------------------
     @property
@@ -137,9 +146,10 @@ class WordVectors:
         vectors, rows = [], []
         for item in items or ():
             if isinstance(item, str):
-                row = self.index(item)
-                rows.append(row)
-                vectors.append(self.unit_vectors[row])
+                resolved = self.resolve(item)
+                if resolved.row is not None:
+                    rows.append(resolved.row)
+                vectors.append(self.get_vector(item, norm=True))
             else:
                 item = np.asarray(to_cpu(item), dtype=np.float32)
                 vectors.append(item / max(float(np.linalg.norm(item)), 1e-30))
@@ -192,29 +202,50 @@ class WordVectors:
 
     def similarity(self, word1, word2):
         """Cosine similarity of two words."""
-        return float(self.unit_vectors[self.index(word1)] @ self.unit_vectors[self.index(word2)])
+        return float(self.get_vector(word1, norm=True) @ self.get_vector(word2, norm=True))
+
+    def n_similarity(self, words1, words2):
+        """Cosine similarity of the means of two word sets (gensim's n_similarity)."""
+        words1, words2 = list(words1), list(words2)
+        if not words1 or not words2:
+            raise ValueError("n_similarity needs at least one word on each side")
+        first, second = (np.mean([self.get_vector(word) for word in words], axis=0) for words in (words1, words2))
+        return float(first @ second / max(float(np.linalg.norm(first) * np.linalg.norm(second)), 1e-30))
+
+    def distance(self, word1, word2):
+        """Cosine distance, 1 - similarity (gensim's distance)."""
+        return 1.0 - self.similarity(word1, word2)
+
+    def distances(self, word_or_vector, other_words=()):
+        """Cosine distances from a word (or vector) to ``other_words``, or to every vocabulary word when none
+        are given, as a float32 array (gensim's distances)."""
+        (query,), _ = self._terms([word_or_vector])
+        others = list(other_words)
+        unit = self.unit_vectors if not others else np.stack([self.get_vector(w, norm=True) for w in others])
+        return (1.0 - unit @ query.astype(np.float32)).astype(np.float32)
 
     def doesnt_match(self, words):
         """The word farthest from the mean of the others' unit vectors (gensim's doesnt_match)."""
         words = list(words)
         if not words:
             raise ValueError("doesnt_match needs at least one word")
-        unit = self.unit_vectors[[self.index(word) for word in words]]  # (n, D)
+        unit = np.stack([self.get_vector(word, norm=True) for word in words])  # (n, D)
         mean = unit.mean(axis=0)
         mean = mean / max(float(np.linalg.norm(mean)), 1e-30)
         return words[int(np.argmin(unit @ mean))]
 
-    def evaluate_analogies(self, path, restrict_vocab=300000, case_insensitive=True, method="add"):
-        """Accuracy on a Google-format analogy file (per section and total, OOV questions counted)."""
+    def evaluate_analogies(self, path, restrict_vocab=300000, case_insensitive=True, method="add", compose="sum"):
+        """Accuracy and coverage on a Google- or kor2vec-format analogy file, per section and in total
+        (test words resolved like :meth:`resolve`; ``compose=None``: vocabulary words only, as gensim)."""
         from .evaluate import evaluate_analogies
         return evaluate_analogies(self, path, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
-                                  method=method)
+                                  method=method, compose=compose)
 
-    def evaluate_pairs(self, path, delimiter=None, case_insensitive=True, restrict_vocab=300000):
-        """Spearman and Pearson correlation with human word-pair similarity judgements (TSV or CSV)."""
+    def evaluate_pairs(self, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum"):
+        """Spearman and Pearson correlation with human word-pair similarity judgements (TSV or CSV), and coverage."""
         from .evaluate import evaluate_pairs
         return evaluate_pairs(self, path, delimiter=delimiter, case_insensitive=case_insensitive,
-                              restrict_vocab=restrict_vocab)
+                              restrict_vocab=restrict_vocab, compose=compose)
 
     # ---- files --------------------------------------------------------------------------------------------
     def save(self, directory, config=None, tokenizer_config=None, extra_arrays=None):

@@ -1,0 +1,138 @@
+"""Vectors for words outside the vocabulary: tokenizer tokens, composition (sum/mean), subwords, gensim's extra names."""
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from tests.embeddings.test_vectors import toy_vectors
+from w2vlm.embeddings.vectors import WordVectors
+from w2vlm.errors import UnknownWordError
+
+# a tiny Korean morpheme analysis: eojeol -> morphemes with tags
+ANALYSES = {
+    "밥": ["밥/NNG"], "물": ["물/NNG"], "돈": ["돈/NNG"], "밥을": ["밥/NNG", "을/JKO"], "물을": ["물/NNG", "을/JKO"],
+    "돈을": ["돈/NNG", "을/JKO"], "먹었다": ["먹/VV", "었/EP", "다/EF"], "책을": ["책/NNG", "을/JKO"],
+    "대통령 국민": ["대통령/NNG", "국민/NNG"],
+}
+MORPHEMES = ["밥/NNG", "물/NNG", "돈/NNG", "을/JKO", "먹/VV", "었/EP", "다/EF", "대통령/NNG", "국민/NNG"]
+
+
+def fake_kiwi(calls=None):
+    """A stand-in for w2vlm.text.tokenize whose tokenizer knows the analyses above (else one /NNG token)."""
+    class Tokenizer:
+        @classmethod
+        def from_config(cls, config):
+            if calls is not None:
+                calls.append(config)
+            return cls()
+
+        def tokenize(self, line):
+            return list(ANALYSES.get(line, [f"{line}/NNG"]))
+
+    return types.SimpleNamespace(Tokenizer=Tokenizer)
+
+
+def morpheme_vectors(extra_filler=6, seed=0):
+    """One axis per morpheme (plus small noise) and filler words on axes of their own."""
+    rng = np.random.default_rng(seed)
+    dim = len(MORPHEMES) + extra_filler
+    words = MORPHEMES + [f"채움{i}/NNG" for i in range(extra_filler)]
+    vectors = np.eye(len(words), dim) + rng.normal(scale=0.01, size=(len(words), dim))
+    return WordVectors(words, vectors.astype(np.float32), tokenizer_config={"name": "kiwi", "pos": True})
+
+
+@pytest.fixture
+def tagged(monkeypatch):
+    monkeypatch.setitem(sys.modules, "w2vlm.text.tokenize", fake_kiwi())
+    return morpheme_vectors()
+
+
+def test_resolution_order_and_explanations(tagged):
+    row = tagged.key_to_index
+    assert tagged.resolve("밥/NNG").source == "vocabulary" and tagged.resolve("밥/NNG").explain() == "밥/NNG"
+    token = tagged.resolve("밥")
+    assert (token.source, token.row, token.explain()) == ("token", row["밥/NNG"], "밥 = 밥/NNG")
+    composed = tagged.resolve("먹었다")
+    assert composed.source == "composed" and composed.row is None
+    assert composed.explain() == "먹었다 = 먹/VV + 었/EP + 다/EF"
+    expected = tagged.vectors[[row["먹/VV"], row["었/EP"], row["다/EF"]]]
+    np.testing.assert_allclose(tagged.get_vector("먹었다"), expected.sum(axis=0), rtol=1e-6)
+    mean = tagged.resolve("먹었다", compose="mean")
+    np.testing.assert_allclose(mean.vector, expected.mean(axis=0), rtol=1e-6)
+    assert mean.explain() == "먹었다 = mean(먹/VV, 었/EP, 다/EF)"
+    np.testing.assert_allclose(np.linalg.norm(tagged.get_vector("밥을", norm=True)), 1.0, rtol=1e-6)
+    with pytest.raises(ValueError, match="compose"):
+        tagged.resolve("밥을", compose="max")
+
+
+def test_a_word_with_an_unknown_morpheme_has_no_vector(tagged):
+    with pytest.raises(UnknownWordError, match=r"'책을' is not in the vocabulary .*splits it into 책/NNG \+ 을/JKO "
+                                                r"\(query 을/JKO instead\)"):
+        tagged.get_vector("책을")
+    with pytest.raises(UnknownWordError):
+        tagged["밥을"]  # item lookup stays a vocabulary row (or the tokenizer's single token)
+    assert tagged["밥"] is not None
+
+
+def test_queries_accept_composed_words(tagged):
+    # 밥을 = 밥/NNG + 을/JKO is not a row, so no row is excluded: its two morphemes are its nearest words
+    assert {word for word, _ in tagged.most_similar("밥을", topn=2)} == {"밥/NNG", "을/JKO"}
+    # 밥을 - 밥 + 물 points at 물 + 을; 밥/NNG and 물/NNG are question rows, so 을/JKO is the best row
+    assert tagged.analogy("밥", "밥을", "물", topn=1)[0][0] == "을/JKO"
+    by_vectors = tagged.most_similar(positive=[tagged.get_vector("밥을")], topn=3)
+    assert [w for w, _ in tagged.most_similar("밥을", topn=3)] == [w for w, _ in by_vectors]
+    assert tagged.similarity("밥을", "물을") == pytest.approx(
+        float(tagged.get_vector("밥을", norm=True) @ tagged.get_vector("물을", norm=True)))
+
+
+class FakeSubwords:
+    """Subword vectors for words starting with 밥 (the sum of two rows), nothing for the others."""
+
+    def __init__(self, wv):
+        self.wv = wv
+
+    def vector(self, word):
+        if not word.startswith("밥"):
+            return None
+        return self.wv.vectors[0] + self.wv.vectors[3]
+
+    def pieces(self, word):
+        return ["<밥", "밥을", "을>"]
+
+
+def test_subwords_come_before_composition_and_after_the_vocabulary(tagged):
+    tagged.subwords = FakeSubwords(tagged)
+    resolved = tagged.resolve("밥을")
+    assert resolved.source == "subwords" and resolved.explain() == "밥을 = sum of 3 subword n-grams (<밥, 밥을, 을>)"
+    assert tagged.resolve("밥").source == "token"  # the tokenizer's in-vocabulary token wins over subwords
+    assert tagged.resolve("물을").source == "composed"
+
+
+def test_gensim_keyed_vectors_names_match_gensim():
+    gensim_models = pytest.importorskip("gensim.models")
+    wv = toy_vectors()
+    theirs = gensim_models.KeyedVectors(wv.vector_size)
+    theirs.add_vectors(wv.index_to_key, wv.vectors)
+    assert wv.index_to_key == theirs.index_to_key and wv.key_to_index == theirs.key_to_index
+    assert wv.vector_size == theirs.vector_size == 16
+    assert wv.n_similarity(["king", "man"], ["queen", "woman"]) == pytest.approx(
+        float(theirs.n_similarity(["king", "man"], ["queen", "woman"])), abs=1e-6)
+    assert wv.distance("paris", "france") == pytest.approx(float(theirs.distance("paris", "france")), abs=1e-6)
+    np.testing.assert_allclose(wv.distances("king", ["queen", "man"]), theirs.distances("king", ["queen", "man"]),
+                               atol=1e-6)
+    np.testing.assert_allclose(wv.distances("king"), theirs.distances("king"), atol=1e-6)
+    np.testing.assert_allclose(wv.distances(wv["king"]), theirs.distances(wv["king"]), atol=1e-6)
+    with pytest.raises(ValueError, match="at least one word"):
+        wv.n_similarity([], ["king"])
+
+
+def test_the_saved_tokenizer_is_built_once(monkeypatch):
+    calls = []
+    monkeypatch.setitem(sys.modules, "w2vlm.text.tokenize", fake_kiwi(calls))
+    wv = morpheme_vectors()
+    for word in ("밥을", "물을", "먹었다", "밥을"):
+        wv.get_vector(word)
+    wv.resolve("밥을", compose="mean")
+    assert calls == [{"name": "kiwi", "pos": True}]

@@ -1,0 +1,160 @@
+"""A vector for any word: its vocabulary row, the tokenizer's single token, subword n-grams or composed morphemes."""
+
+import difflib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UnknownWordError
+
+logger = logging.getLogger("w2vlm")
+
+COMPOSE_METHODS = ("sum", "mean")
+SUGGESTION_POOL = 50_000  # difflib looks for close spellings among this many most frequent words only
+_SHOWN_NGRAMS = 6  # how many n-grams an explanation lists before "..."
+
+
+@dataclass(frozen=True)
+class ResolvedWord:
+    """How a word got its vector. ``source`` is "vocabulary" (the word is a row), "token" (the model's tokenizer
+    makes one in-vocabulary token of it: 대통령 -> 대통령/NNG), "subwords" (sum of its n-gram vectors, subword
+    models only) or "composed" (its tokens' vectors summed or averaged: 먹었다 = 먹/VV + 었/EP + 다/EF)."""
+
+    word: str
+    vector: np.ndarray
+    source: str
+    pieces: tuple = ()
+    row: int = None      # the vocabulary row when the vector is exactly one row
+    compose: str = "sum"
+
+    def explain(self):
+        """One line saying how the vector was made; just the word for a vocabulary word."""
+        if self.source == "vocabulary":
+            return self.word
+        if self.source == "token":
+            return f"{self.word} = {self.pieces[0]}"
+        if self.source == "subwords":
+            shown = ", ".join(self.pieces[:_SHOWN_NGRAMS]) + (", ..." if len(self.pieces) > _SHOWN_NGRAMS else "")
+            return f"{self.word} = sum of {len(self.pieces)} subword n-grams ({shown})"
+        if self.compose == "mean":
+            return f"{self.word} = mean({', '.join(self.pieces)})"
+        return f"{self.word} = {' + '.join(self.pieces)}"
+
+
+class Resolver:
+    """Resolves words against a WordVectors: only its first ``limit`` rows take part (evaluation's restrict_vocab),
+    words match case-folded when ``case_insensitive`` (the most frequent case variant wins, as gensim does), and
+    ``compose`` ("sum" or "mean") joins a word's tokens; ``compose=None`` resolves vocabulary words only.
+    Results are cached per word."""
+
+    def __init__(self, wv, *, compose="sum", limit=None, case_insensitive=False):
+        if compose not in COMPOSE_METHODS + (None,):
+            raise ValueError(f"unknown compose method {compose!r}; use 'sum' (kor2vec's convention) or 'mean'")
+        self.wv = wv
+        self.compose = compose
+        self.limit = len(wv) if limit is None else max(0, min(int(limit), len(wv)))
+        self.fold = str.upper if case_insensitive else None
+        self._known = None
+        self._cache = {}
+
+    def row(self, word):
+        """The vocabulary row of ``word`` among the first ``limit`` rows (case-folded when asked), or None."""
+        if self.fold is None:
+            row = self.wv.key_to_index.get(word)
+            return row if row is not None and row < self.limit else None
+        if self._known is None:
+            known = {}
+            for row, key in enumerate(self.wv.words[:self.limit]):
+                known.setdefault(self.fold(key), row)
+            self._known = known
+        return self._known.get(self.fold(word))
+
+    def resolve(self, word):
+        """A ResolvedWord, or None when no rule gives ``word`` a vector (see :meth:`tokens` for why)."""
+        if word not in self._cache:
+            self._cache[word] = self._resolve(word)
+        return self._cache[word]
+
+    def tokens(self, word):
+        """The tokens the model's own tokenizer makes of ``word`` ([] without a saved tokenizer)."""
+        return self.wv._tokenize_query(word)
+
+    def _resolve(self, word):
+        row = self.row(word)
+        if row is not None:
+            return ResolvedWord(word, self.wv.vectors[row], "vocabulary", (self.wv.words[row],), row)
+        if self.compose is None:
+            return None
+        tokens = self.tokens(word)
+        if len(tokens) == 1 and self.row(tokens[0]) is not None:
+            row = self.row(tokens[0])
+            return ResolvedWord(word, self.wv.vectors[row], "token", (self.wv.words[row],), row)
+        subwords = getattr(self.wv, "subwords", None)
+        if subwords is not None:
+            vector = subwords.vector(word)
+            if vector is not None:
+                return ResolvedWord(word, _frozen(vector), "subwords", tuple(subwords.pieces(word)))
+        if len(tokens) < 2:
+            return None
+        parts = [self._token_vector(token, subwords) for token in tokens]
+        if any(part is None for part in parts):
+            return None
+        stacked = np.stack(parts)  # (n_tokens, D)
+        vector = stacked.sum(axis=0) if self.compose == "sum" else stacked.mean(axis=0)
+        return ResolvedWord(word, _frozen(vector), "composed", tuple(tokens), compose=self.compose)
+
+    def _token_vector(self, token, subwords):
+        row = self.row(token)
+        if row is not None:
+            return self.wv.vectors[row]
+        return subwords.vector(token) if subwords is not None else None
+
+
+def _frozen(vector):
+    vector = np.array(vector, dtype=np.float32)
+    vector.flags.writeable = False
+    return vector
+
+
+class QueryTokenizer:
+    """The model's saved tokenizer applied to query words, built on first use; [] without one or when it fails
+    (a missing or broken tagger means "unknown word", not a crash)."""
+
+    def __init__(self, tokenizer_config):
+        self.config = tokenizer_config
+        self._tokenizer = None if tokenizer_config else False
+
+    def __call__(self, word):
+        if self._tokenizer is None:
+            try:
+                from ..text.tokenize import Tokenizer
+                self._tokenizer = Tokenizer.from_config(self.config)
+            except Exception as exc:
+                logger.debug("cannot tokenize queries with %s: %s", self.config, exc)
+                self._tokenizer = False
+        if self._tokenizer is False or not isinstance(word, str):
+            return []
+        try:
+            return list(self._tokenizer.tokenize(word))
+        except Exception as exc:
+            logger.debug("tokenizing the query %r failed: %s", word, exc)
+            return []
+
+
+def unknown_word_error(wv, word, tokens=()):
+    """An UnknownWordError naming the vocabulary size, up to three close spellings and the query's tokens."""
+    word = str(word)
+    folded = word.casefold()
+    tagged = [w for w in wv.words if w.startswith(word + "/")][:3]  # pos-tagged forms: 대통령/NNG
+    cased = [w for w in wv.words if w.casefold() == folded][:3]
+    close = difflib.get_close_matches(word, wv.words[:SUGGESTION_POOL], n=3, cutoff=0.6)
+    suggestions = list(dict.fromkeys(tagged + cased + close))[:3]
+    message = f"{word!r} is not in the vocabulary ({len(wv):,} words)"
+    if suggestions:
+        message += "; closest spellings: " + ", ".join(suggestions)
+    if len(tokens) > 1:
+        known = [token for token in tokens if token in wv.key_to_index]
+        message += f"; the model's tokenizer splits it into {' + '.join(tokens)}"
+        message += f" (query {', '.join(known)} instead)" if known else ""
+    return UnknownWordError(message)
