@@ -9,7 +9,7 @@ import click
 from w2vlm import artifacts, backend
 from w2vlm.errors import TrainingError
 
-from .options import corpus_options, load_corpus_and_tokenizer
+from .options import corpus_options, open_inputs
 
 logger = logging.getLogger("w2vlm")
 
@@ -80,7 +80,7 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
     check_output(output, "lm")       # before any tokenizing or training
     if metrics:
         check_file_output(metrics)
-    corpus_obj, tokenizer = load_corpus_and_tokenizer(list(corpus), **corpus_opts)
+    corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts)
     if saved is not None:
         from w2vlm.text.tokenize import Tokenizer
         tokenizer = Tokenizer.from_config(saved["tokenizer"])
@@ -91,7 +91,7 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
         valid=open_corpus(valid, **text_opts) if valid else None,
         test=open_corpus(test, **text_opts, split="test") if test else None,
         vocab=_saved_vocab(resume) if resume else None, min_count=min_count, max_vocab=max_vocab,
-        workers=corpus_opts.get("workers", 1), progress=progress)
+        workers=corpus_opts.get("workers", 1), scheduler=corpus_opts.get("scheduler"), progress=progress)
     if data.split_note:
         logger.info("%s", data.split_note)
 

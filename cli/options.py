@@ -1,4 +1,5 @@
-"""Options every corpus-reading command shares (--encoding, --errors, --normalize, --tokenizer, --pos, --workers)."""
+"""Options every corpus-reading command shares (--encoding, --errors, --normalize, --tokenizer, --pos, --workers,
+--scheduler) and the one way commands turn them into an encoded corpus."""
 
 import click
 
@@ -36,7 +37,11 @@ def corpus_options(command):
                           f"(okt:norm=true,stem=true). Default: the corpus's own (whitespace for ptb), else kiwi."),
         click.option("--pos", is_flag=True, help="Keep part-of-speech tags on tokens (단어/NNG)."),
         click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-                     help="Parallel tokenization (kiwi threads; spawn-started processes for mecab and KoNLPy)."),
+                     help="Parallel tokenization (kiwi threads; spawn-started processes for mecab and KoNLPy; "
+                          "with --scheduler local: Dask worker processes)."),
+        click.option("--scheduler", default=None, metavar="local|ADDRESS",
+                     help="Tokenize on Dask: 'local' starts a LocalCluster of --workers processes; an address "
+                          "(tcp://host:8786) uses a running cluster. Needs pip install 'w2vlm[distributed]'."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -44,12 +49,39 @@ def corpus_options(command):
 
 
 def load_corpus_and_tokenizer(specs, *, encoding="utf-8", errors="strict", normalize=False, tokenizer=None,
-                              pos=False, workers=1, split="train"):
+                              pos=False, workers=1, scheduler=None, split="train"):
     """Open the corpus (``specs`` empty -> the embedded default Korean corpus) and the tokenizer the options
-    name, or the corpus's default tokenizer. ``workers`` is accepted (and ignored) so that a command can pass
-    all of its corpus options; hand it to encode_corpus / tokenize_lines."""
+    name, or the corpus's default tokenizer. ``workers`` and ``scheduler`` are accepted (and ignored) so that a
+    command can pass all of its corpus options; hand them to encode_corpus / tokenize_lines."""
     specs = list(specs) if specs else None
     corpus = open_corpus(specs, encoding=encoding, errors=errors, normalize="NFKC" if normalize else None,
                          split=split)
     return corpus, get_tokenizer(tokenizer or corpus.default_tokenizer, pos=pos)
 
+
+
+
+def open_inputs(specs, **text_options):
+    """``(corpus, tokenizer)`` for a command's CORPUS arguments. A shard directory written by ``w2vlm encode``
+    comes back as an EncodedCorpus (checksums verified) with its own tokenizer settings; anything else is opened
+    with the text options (:func:`load_corpus_and_tokenizer`)."""
+    from w2vlm.text.encode import EncodedCorpus
+    from w2vlm.text.shards import is_shard_dir
+    from w2vlm.text.tokenize import Tokenizer
+    specs = list(specs or ())
+    if len(specs) == 1 and is_shard_dir(specs[0]):
+        encoded = EncodedCorpus.load(specs[0])
+        return encoded, Tokenizer.from_config(encoded.tokenizer_config)
+    return load_corpus_and_tokenizer(specs, **text_options)
+
+
+def encode_inputs(specs, *, progress=True, **text_options):
+    """``(encoded, tokenizer)``: :func:`open_inputs`, with a text corpus encoded through the cache, here or on
+    Dask (--scheduler)."""
+    from w2vlm.text.encode import EncodedCorpus, encode_corpus
+    corpus, tokenizer = open_inputs(specs, **text_options)
+    if isinstance(corpus, EncodedCorpus):
+        return corpus, tokenizer
+    encoded = encode_corpus(corpus, tokenizer, workers=text_options.get("workers", 1),
+                            scheduler=text_options.get("scheduler"), progress=progress)
+    return encoded, tokenizer

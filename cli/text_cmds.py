@@ -15,7 +15,7 @@ from .tables import format_table
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @corpus_options
 @click.pass_context
-def tokenize(ctx, inputs, encoding, errors, normalize, tokenizer, pos, workers):
+def tokenize(ctx, inputs, encoding, errors, normalize, tokenizer, pos, workers, scheduler=None):
     """Print the tokens of every non-blank line of INPUT, space-separated, one output line per input line.
 
     INPUT: files, folders (read recursively), globs, named corpora (`w2vlm corpora list`; ptb:valid picks a
@@ -26,10 +26,23 @@ def tokenize(ctx, inputs, encoding, errors, normalize, tokenizer, pos, workers):
     out = sys.stdout
     quiet = getattr(ctx.obj, "quiet", False)
     progress = not quiet and not out.isatty()  # a bar only when the tokens go to a file or pipe
-    for tokens in tok.tokenize_lines(corpus, workers=workers, progress=progress):
+    for tokens in _token_lines(corpus, tok, workers, scheduler, progress):
         out.write(" ".join(tokens))
         out.write("\n")
     out.flush()
+
+
+def _token_lines(corpus, tok, workers, scheduler, progress):
+    """Lists of tokens per line: tokenized here, or on Dask into temporary shards read back in order."""
+    if not scheduler:
+        yield from tok.tokenize_lines(corpus, workers=workers, progress=progress)
+        return
+    from w2vlm.text.encode import encode_corpus
+    encoded = encode_corpus(corpus, tok, workers=workers, scheduler=scheduler, cache=False, progress=progress)
+    types = encoded.types
+    for ids, offsets in encoded.pieces():
+        for start, stop in zip(offsets[:-1], offsets[1:]):
+            yield [types[i] for i in ids[start:stop]]
 
 
 @click.group("corpora")

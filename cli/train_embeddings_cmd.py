@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import corpus_options, load_corpus_and_tokenizer
+from .options import corpus_options, encode_inputs
 
 log = logging.getLogger("w2vlm")
 
@@ -48,12 +48,12 @@ log = logging.getLogger("w2vlm")
 @click.pass_obj
 def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
                      sample, fixed_window, lr, min_lr, epochs, threads, batch_size, metrics, as_json, **text_options):
-    """Train word vectors on CORPUS... (files, directories, globs, - for stdin, or a catalog name such as ptb;
-    none: the embedded Korean corpus, trained for 30 epochs with --min-count 3 unless given)."""
+    """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
+    shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
+    --min-count 3 unless given)."""
     from w2vlm import backend
     from w2vlm.embeddings.train import Word2VecConfig, train_embeddings as train, write_metrics
     from w2vlm.model_dir import check_file_output, check_output
-    from w2vlm.text.encode import encode_corpus
 
     xp = backend.get_xp(settings.device)
     if not corpus:
@@ -65,11 +65,9 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
     check_output(output, "embeddings")       # before any tokenizing or training
     if metrics is not None:
         check_file_output(metrics)
-    workers = text_options.get("workers", 1)
-    source, tokenizer = load_corpus_and_tokenizer(corpus, **text_options)
-    encoded = encode_corpus(source, tokenizer, workers=workers, progress=not settings.quiet)
+    encoded, _ = encode_inputs(corpus, progress=not settings.quiet, **text_options)
     vectors, history = train(encoded, config, xp=xp, progress=not settings.quiet)
-    saved = dict(asdict(config), corpus=source.describe(), device=settings.device,
+    saved = dict(asdict(config), corpus=encoded.description, device=settings.device,
                  training={"loss": history.loss, "words_per_sec": history.words_per_sec,
                            "train_seconds": history.train_seconds, "raw_words": history.raw_words})
     vectors.save(output, config=saved)

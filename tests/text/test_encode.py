@@ -79,16 +79,40 @@ def test_cache_key_follows_corpus_content_and_tokenizer_settings(tmp_path, kiwi)
 def test_default_cache_dir_is_w2vlm_cache(tmp_path, corpus, monkeypatch):
     monkeypatch.setenv("W2VLM_CACHE", str(tmp_path / "envcache"))
     encode_corpus(corpus, get_tokenizer("whitespace"), progress=False)
-    assert len(list((tmp_path / "envcache" / "encoded").glob("*.npz"))) == 1
+    (entry,) = (tmp_path / "envcache" / "encoded").iterdir()
+    assert (entry / "index.json").is_file() and list(entry.glob("*.ids.npy"))
 
 
-def test_a_damaged_cache_is_rebuilt(tmp_path, corpus):
+@pytest.mark.parametrize("damage", ["flip a byte of a shard", "truncate a shard", "empty the index",
+                                    "delete the types", "garbage offsets"])
+def test_a_damaged_cache_entry_is_reported_and_rebuilt(tmp_path, corpus, caplog, damage):
     tokenizer = get_tokenizer("whitespace")
-    encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
-    (npz,) = (tmp_path / "encoded").glob("*.npz")
-    npz.write_bytes(b"garbage")
-    again = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
+    first = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
+    entry = first.directory
+    (ids_file,) = entry.glob("*.ids.npy")
+    if damage == "flip a byte of a shard":
+        data = bytearray(ids_file.read_bytes())
+        data[-1] ^= 0x01
+        ids_file.write_bytes(bytes(data))
+    elif damage == "truncate a shard":
+        ids_file.write_bytes(ids_file.read_bytes()[:-4])
+    elif damage == "empty the index":
+        (entry / "index.json").write_bytes(b"")
+    elif damage == "delete the types":
+        (entry / "types.json").unlink()
+    else:
+        next(entry.glob("*.offsets.npy")).write_bytes(b"garbage")
+    with caplog.at_level(logging.WARNING, logger="w2vlm"):
+        again = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
+    assert "is damaged" in caplog.text and "rebuilding" in caplog.text
     assert not again.cache_hit and again.n_tokens == 9
+    assert np.array_equal(again.ids, first_ids(tokenizer, corpus))
+    third = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
+    assert third.cache_hit
+
+
+def first_ids(tokenizer, corpus):
+    return encode_corpus(corpus, tokenizer, cache=False, progress=False).ids
 
 
 def test_no_tokens_is_an_error(tmp_path):

@@ -14,6 +14,7 @@ from ..artifacts import write_json
 from ..errors import TrainingError
 from .cbow import MODELS, init_weights
 from .sampling import UnigramSampler, context_windows, keep_probabilities, subsample
+from .stream import ArrayStream, CorpusStream
 
 log = logging.getLogger("w2vlm")
 
@@ -91,28 +92,37 @@ def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, 
     (negative-sampling) vectors. ``fast`` (default: when ``xp`` is NumPy) picks the numba kernel; otherwise the
     layered reference model trains in batches of ``config.batch_size`` targets on ``xp``.
     """
-    config.validate()
-    ids = np.ascontiguousarray(ids, dtype=np.int32)
-    line_offsets = np.ascontiguousarray(line_offsets, dtype=np.int64)
-    counts = np.asarray(counts, dtype=np.int64)
-    if len(ids) < 2 or len(counts) < 2:
-        raise TrainingError(f"corpus has only {len(ids)} words ({len(counts)} distinct) after "
-                            f"min_count={config.min_count}; lower --min-count or give more text")
-    if len(line_offsets) < 2 or line_offsets[0] != 0 or line_offsets[-1] != len(ids):
+    stream = ArrayStream(ids, line_offsets)
+    offsets = stream.line_offsets
+    if len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != len(stream.ids):
         raise TrainingError("line_offsets must start at 0 and end at len(ids)")
-    history = History(raw_words=int(raw_words if raw_words is not None else len(ids)))
+    return train_word2vec_stream(stream, counts, config, xp=xp, raw_words=raw_words, progress=progress, fast=fast)
+
+
+def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, progress=True, fast=None):
+    """:func:`train_word2vec` on an id stream (``stream.py``): the CPU kernel reads it piece by piece, so memory
+    does not grow with the corpus; the layered path takes it whole."""
+    config.validate()
+    counts = np.asarray(counts, dtype=np.int64)
+    n_words = stream.n_tokens
+    if n_words < 2 or len(counts) < 2:
+        raise TrainingError(f"corpus has only {n_words} words ({len(counts)} distinct) after "
+                            f"min_count={config.min_count}; lower --min-count or give more text")
+    history = History(raw_words=int(raw_words if raw_words is not None else n_words))
     rng = backend.seed_everything(config.seed, xp)
     W_in, W_out = init_weights(len(counts), config.dim, rng)
     keep = keep_probabilities(counts, config.sample)
     sampler = UnigramSampler(counts, config.ns_exponent, rng)
     use_fast = (xp is np) if fast is None else fast
-    log.info("training %s on %s words (%s distinct), dim %d, %d epochs, %s", config.model, f"{len(ids):,}",
+    log.info("training %s on %s words (%s distinct), dim %d, %d epochs, %s", config.model, f"{n_words:,}",
              f"{len(counts):,}", config.dim, config.epochs,
              f"{config.threads} thread(s)" if use_fast else f"layered model on {xp.__name__}")
-    run = _FastRun if use_fast else _ReferenceRun
-    trainer = run(ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng)
+    if use_fast:
+        trainer = _FastRun(stream, W_in, W_out, keep, sampler, config)
+    else:
+        trainer = _ReferenceRun(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng)
     for epoch in range(config.epochs):
-        bar = tqdm(total=len(ids), desc=f"epoch {epoch + 1}/{config.epochs}", unit="word", unit_scale=True,
+        bar = tqdm(total=n_words, desc=f"epoch {epoch + 1}/{config.epochs}", unit="word", unit_scale=True,
                    disable=not progress or None, leave=False, dynamic_ncols=True)
         start = time.perf_counter()
         loss_sum, examples = 0.0, 0
@@ -122,7 +132,7 @@ def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, 
             elapsed = max(time.perf_counter() - start, 1e-9)
             bar.update(done - bar.n)
             bar.set_postfix(loss=f"{loss_sum / max(examples, 1):.4f}",
-                            rate=f"{history.raw_words * done / len(ids) / elapsed / 1e3:,.0f}k w/s", refresh=False)
+                            rate=f"{history.raw_words * done / n_words / elapsed / 1e3:,.0f}k w/s", refresh=False)
         seconds = time.perf_counter() - start
         bar.close()
         loss = loss_sum / max(examples, 1)
@@ -150,9 +160,9 @@ def train_embeddings(encoded, config, *, xp=np, progress=True):
     if len(vocab) < 2:
         raise TrainingError(f"corpus has only {len(vocab)} distinct word(s) seen at least min_count="
                             f"{config.min_count} times; lower --min-count or give more text")
-    ids, offsets = encoded.to_ids(vocab, oov="drop")  # rare words vanish before windowing, as in gensim
-    W_in, W_out, history = train_word2vec(ids, offsets, vocab.counts, config, xp=xp, raw_words=encoded.n_tokens,
-                                          progress=progress)
+    stream = CorpusStream(encoded, vocab)  # rare words vanish before windowing, as in gensim
+    W_in, W_out, history = train_word2vec_stream(stream, vocab.counts, config, xp=xp, raw_words=encoded.n_tokens,
+                                                 progress=progress)
     vectors = WordVectors(vocab.words, W_in, vocab.counts, config=asdict(config),
                           tokenizer_config=encoded.tokenizer_config, extra_arrays={"output_weights": W_out})
     return vectors, history
@@ -164,42 +174,51 @@ def _learning_rate(config, progress):
 
 
 class _FastRun:
-    """Blocks of lines through the numba kernel; each block is split into one chunk per thread."""
+    """Pieces of the stream, cut into blocks of lines through the numba kernel; a block is split into one chunk
+    per thread. Block cuts fall every BLOCK_WORDS * threads words of the epoch, wherever the pieces end."""
 
-    def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
+    def __init__(self, stream, W_in, W_out, keep, sampler, config):
         from . import fast_cpu
         self.kernel = fast_cpu
         backend.set_threads(config.threads)
-        self.ids, self.offsets, self.W_in, self.W_out = ids, line_offsets, W_in, W_out
+        self.stream, self.W_in, self.W_out = stream, W_in, W_out
         self.keep, self.sampler, self.config = keep, sampler, config
         self.states = fast_cpu.seed_states(config.seed, config.threads)
         self.stats = np.zeros((config.threads, 4))
         self.trained_words = 0
-        self._block(np.zeros(config.threads + 1, dtype=np.int64), 0.0, 0.0)  # load the compiled kernel untimed
+        empty_ids, empty_offsets = np.zeros(1, np.int32), np.zeros(2, np.int64)
+        # load the compiled kernel untimed (no lines to train)
+        self._block(empty_ids, empty_offsets, np.zeros(config.threads + 1, dtype=np.int64), 0.0, 0.0)
 
-    def _block(self, chunks, lr_start, lr_end):
+    def _block(self, ids, offsets, chunks, lr_start, lr_end):
         config = self.config
         self.stats[:] = 0
-        self.kernel.train_block(self.W_in, self.W_out, self.ids, self.offsets, chunks, self.keep, config.sample > 0,
+        self.kernel.train_block(self.W_in, self.W_out, ids, offsets, chunks, self.keep, config.sample > 0,
                                 self.sampler.alias_prob, self.sampler.alias, config.window, config.shrink_window,
                                 config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
 
     def epoch(self, epoch):
-        config, offsets = self.config, self.offsets
-        lines, total = len(offsets) - 1, len(self.ids) * config.epochs
-        bounds = np.searchsorted(offsets, np.arange(0, offsets[-1], BLOCK_WORDS * config.threads))
-        bounds = np.unique(np.append(bounds, lines))
+        config = self.config
+        n_words = self.stream.n_tokens
+        total, step = n_words * config.epochs, BLOCK_WORDS * config.threads
         self.trained_words = 0
-        for first, last in zip(bounds[:-1], bounds[1:]):
-            if first >= last:
-                continue
-            done_before = epoch * len(self.ids) + offsets[first]
-            lr_start = _learning_rate(config, done_before / total)
-            lr_end = _learning_rate(config, (done_before + offsets[last] - offsets[first]) / total)
-            chunks = self.kernel.split_lines(offsets, first, last, config.threads)
-            self._block(chunks, lr_start, lr_end)
-            self.trained_words += int(self.stats[:, 2].sum())
-            yield int(offsets[last]), float(self.stats[:, 0].sum()), int(self.stats[:, 1].sum())
+        before = 0   # words of this epoch in earlier pieces
+        for ids, offsets in self.stream.pieces():
+            lines = len(offsets) - 1
+            first_cut = -(-before // step) * step - before
+            cuts = np.searchsorted(offsets, np.arange(first_cut, offsets[-1], step))
+            bounds = np.unique(np.concatenate([[0], cuts, [lines]]))
+            for first, last in zip(bounds[:-1], bounds[1:]):
+                if first >= last:
+                    continue
+                done_before = epoch * n_words + before + offsets[first]
+                lr_start = _learning_rate(config, done_before / total)
+                lr_end = _learning_rate(config, (done_before + offsets[last] - offsets[first]) / total)
+                chunks = self.kernel.split_lines(offsets, first, last, config.threads)
+                self._block(ids, offsets, chunks, lr_start, lr_end)
+                self.trained_words += int(self.stats[:, 2].sum())
+                yield int(before + offsets[last]), float(self.stats[:, 0].sum()), int(self.stats[:, 1].sum())
+            before += int(offsets[-1])
 
     def weights(self):
         return self.W_in, self.W_out

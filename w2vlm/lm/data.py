@@ -24,18 +24,22 @@ class LMData:
 
 
 def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min_count=1, max_vocab=None,
-                    workers=1, progress=True):
+                    workers=1, scheduler=None, progress=True):
     """Encode the splits of ``corpus`` (or the ``valid``/``test`` corpora) for language modelling.
+    ``corpus`` may also be an EncodedCorpus (a shard directory from ``w2vlm encode``), which has no splits.
 
     The validation text is, in order: ``valid``; the corpus's own "valid" split (catalog corpora such as
     ``ptb``); else the last 10% of the training lines (the first half of them for validation and, when no
     test text exists, the second half for testing). ``vocab`` (from a model being resumed) is reused as is.
     """
-    from ..text.encode import encode_corpus
-    splits = corpus.splits()
-    valid = valid if valid is not None else splits.get("valid")
-    test = test if test is not None else splits.get("test")
-    encoded = encode_corpus(splits["train"], tokenizer, workers=workers, progress=progress)
+    from ..text.encode import EncodedCorpus, encode_corpus
+    if isinstance(corpus, EncodedCorpus):
+        encoded = corpus
+    else:
+        splits = corpus.splits()
+        valid = valid if valid is not None else splits.get("valid")
+        test = test if test is not None else splits.get("test")
+        encoded = encode_corpus(splits["train"], tokenizer, workers=workers, scheduler=scheduler, progress=progress)
     lines = encoded.n_lines
     train_lines, note = lines, ""
     if valid is None:
@@ -70,8 +74,7 @@ def build_vocab(encoded, train_lines, min_count=1, max_vocab=None):
     from ..text.vocab import Vocab
     types, counts = encoded.types, np.asarray(encoded.counts)
     if train_lines < encoded.n_lines:
-        stop = encoded.line_offsets[train_lines]
-        counts = np.bincount(encoded.ids[:stop], minlength=len(types)).astype(np.int64)
+        counts = encoded.line_counts(train_lines)
         order = np.argsort(-counts, kind="stable")      # count desc, first occurrence kept for ties
         order = order[counts[order] > 0]
         types, counts = [types[i] for i in order], counts[order]

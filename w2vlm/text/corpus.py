@@ -55,6 +55,13 @@ class Corpus:
         for source in self.sources:
             yield from _read_lines(source, self.encoding, self.errors, self.normalize)
 
+    def read_range(self, index, start=0, end=None):
+        """The lines of ``sources[index]`` whose first byte lies in [start, end) (``end`` None: to the end), read
+        as ``for line in corpus`` reads them: the byte ranges of a file cut it at line boundaries."""
+        if start and codecs.lookup(self.encoding).name.startswith(("utf-16", "utf-32")):
+            raise CorpusError(f"{self.encoding} text cannot be split into byte ranges; read the file whole")
+        yield from _read_lines(self.sources[index], self.encoding, self.errors, self.normalize, start, end)
+
     @property
     def files(self):
         return [source.path for source in self.sources]
@@ -107,8 +114,9 @@ class Corpus:
         return f"Corpus({self.describe()!r}, {len(self.sources)} file(s), encoding={self.encoding!r})"
 
 
-def _read_lines(source, encoding, errors, normalize):
-    """Yield the stripped, non-blank (and optionally normalized) lines of one file, decoding line by line."""
+def _read_lines(source, encoding, errors, normalize, start=0, end=None):
+    """Yield the stripped, non-blank (and optionally normalized) lines of one file, decoding line by line
+    (only the lines that start in the byte range [start, end))."""
     wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
     try:
         handle = open(source.path, "rb")
@@ -121,20 +129,23 @@ def _read_lines(source, encoding, errors, normalize):
             raise CorpusError(f"{source.name} looks like a binary file ({nuls} NUL bytes in its first "
                               f"{len(head):,} bytes); pass a plain-text file (compressed files are not read)")
         handle.seek(0)
+        column = None
         if wide:
             lines = _wide_lines(handle, source, encoding, errors)
         else:
-            lines = _decoded_lines(handle, source, encoding, errors)
-        column = None
+            if start > 0:
+                if source.format == "tsv":  # the header is not in this range: find the column first
+                    column = _tsv_column(source, next(_decoded_lines(handle, source, encoding, errors))[1])
+                handle.seek(start - 1)
+                handle.readline()  # the rest of the line that holds byte start - 1 belongs to an earlier range
+            lines = _decoded_lines(handle, source, encoding, errors, start, end)
         for lineno, text in lines:
-            if lineno == 1 and text.startswith("\ufeff"):
+            if lineno == 1 and start == 0 and text.startswith("\ufeff"):
                 text = text[1:]
             if source.format == "tsv":
                 fields = text.rstrip("\r\n").split("\t")
                 if column is None:
-                    if source.column not in fields:
-                        raise CorpusError(f"{source.name}: no '{source.column}' column in the TSV header {fields}")
-                    column = fields.index(source.column)
+                    column = _tsv_column(source, text)
                     continue
                 text = fields[column] if column < len(fields) else ""
             text = text.strip()
@@ -147,13 +158,25 @@ def _read_lines(source, encoding, errors, normalize):
             yield text
 
 
-def _decoded_lines(handle, source, encoding, errors):
+def _tsv_column(source, header):
+    fields = header.lstrip("\ufeff").rstrip("\r\n").split("\t")
+    if source.column not in fields:
+        raise CorpusError(f"{source.name}: no '{source.column}' column in the TSV header {fields}")
+    return fields.index(source.column)
+
+
+def _decoded_lines(handle, source, encoding, errors, start=0, end=None):
     decode = codecs.getdecoder(encoding)
+    position = handle.tell()
     for lineno, raw in enumerate(handle, 1):
+        if end is not None and position >= end:
+            return
+        position += len(raw)
         try:
             yield lineno, decode(raw, errors)[0]
         except UnicodeDecodeError as exc:
-            raise CorpusError(f"{source.name}:{lineno}: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is "
+            where = f"{source.name}:{lineno}" if start == 0 else f"{source.name}: line {lineno} after byte {start:,}"
+            raise CorpusError(f"{where}: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is "
                               f"not valid {encoding}; pass the right --encoding (e.g. cp949) or --errors replace") from None
 
 

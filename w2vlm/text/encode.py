@@ -1,168 +1,158 @@
-"""One pass from corpus to an int32 id stream with line offsets, cached on disk by corpus content + tokenizer."""
+"""One pass from corpus to int32 id shards with line offsets, cached on disk by corpus content + tokenizer."""
 
-import array
-import collections
-import hashlib
-import json
 import logging
 import os
+import shutil
+import tempfile
 import time
-from dataclasses import dataclass, field
+import uuid
+import weakref
 from pathlib import Path
 
-import numpy as np
-
-from .. import artifacts
 from ..errors import ArtifactError, CorpusError
+from . import shards as shard_files
+from .cache import cache_key, default_cache_dir, touch
+from .encoded import EncodedCorpus
 
 logger = logging.getLogger("w2vlm")
 
-CACHE_FORMAT = 1
+__all__ = ["EncodedCorpus", "encode_corpus", "encode_to_directory", "write_shards", "default_cache_dir", "cache_key"]
 
 
-@dataclass
-class EncodedCorpus:
-    """A tokenized corpus: ``ids`` index ``types`` (ordered by count desc, then first occurrence);
-    line i is ``ids[line_offsets[i]:line_offsets[i + 1]]``; no <eos> is stored."""
+def write_shards(corpus, tokenizer, directory, *, workers=1, scheduler=None, progress=True,
+                 shard_tokens=shard_files.SHARD_TOKENS):
+    """Tokenize ``corpus`` into shards under ``directory`` (a local path or an fsspec URL) and write the index.
 
-    types: list
-    counts: np.ndarray
-    ids: np.ndarray
-    line_offsets: np.ndarray
-    tokenizer_config: dict
-    cache_hit: bool = False
-    description: str = ""
-    cache_path: str = field(default=None, repr=False)
-
-    @property
-    def n_tokens(self):
-        return int(self.ids.shape[0])
-
-    @property
-    def n_lines(self):
-        return int(self.line_offsets.shape[0]) - 1
-
-    def line(self, i):
-        """The tokens of line ``i`` as strings."""
-        return [self.types[j] for j in self.ids[self.line_offsets[i]:self.line_offsets[i + 1]]]
-
-    def to_ids(self, vocab, oov="unk", eos=False):
-        """``(ids int32, line_offsets int64)`` in ``vocab``'s ids. ``oov="unk"`` maps unknown tokens to unk_id
-        (dropped when the vocabulary has no <unk>), ``oov="drop"`` removes them; ``eos=True`` appends
-        vocab.eos_id after every line (the language-model stream)."""
-        if oov not in ("unk", "drop"):
-            raise ValueError(f"oov must be 'unk' or 'drop', not {oov!r}")
-        table = np.fromiter((vocab.get(word, -1) for word in self.types), dtype=np.int64, count=len(self.types))
-        mapped = table[self.ids] if self.n_tokens else np.zeros(0, np.int64)  # (N,) vocab ids, -1 = OOV
-        offsets = self.line_offsets
-        if oov == "unk" and vocab.unk_id is not None:
-            mapped[mapped < 0] = vocab.unk_id
-        else:
-            keep = mapped >= 0
-            kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
-            offsets = kept_before[offsets]
-            mapped = mapped[keep]
-        if eos:
-            if vocab.eos_id is None:
-                raise ValueError("eos=True needs a vocabulary with <eos> (specials=('<unk>', '<eos>'))")
-            n_lines = len(offsets) - 1
-            lengths = np.diff(offsets)
-            out = np.empty(len(mapped) + n_lines, dtype=np.int64)
-            # token j of line i moves right by i (the <eos> of the i lines before it)
-            out[np.arange(len(mapped)) + np.repeat(np.arange(n_lines), lengths)] = mapped
-            out[offsets[1:] + np.arange(n_lines)] = vocab.eos_id
-            mapped, offsets = out, offsets + np.arange(n_lines + 1)
-        return mapped.astype(np.int32), offsets.astype(np.int64)
-
-
-def default_cache_dir():
-    """$W2VLM_CACHE, else ~/.cache/w2vlm."""
-    env = os.environ.get("W2VLM_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "w2vlm"
-
-
-def cache_key(corpus, tokenizer):
-    """sha256 of the corpus fingerprint and the tokenizer config (name, version, pos, options)."""
-    payload = json.dumps({"corpus": corpus.fingerprint(), "tokenizer": tokenizer.config(), "format": CACHE_FORMAT},
-                         sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
-
-
-def _tokenize_and_count(corpus, tokenizer, workers, progress):
-    """Stream tokens into provisional ids (first-occurrence order), then sort the types by count."""
-    index = collections.defaultdict()
-    index.default_factory = index.__len__  # an unseen token gets the next id, all inside C
-    lookup = index.__getitem__
-    ids = array.array("i")
-    offsets = array.array("q", [0])
-    for tokens in tokenizer.tokenize_lines(corpus, workers=workers, progress=progress):
-        ids.extend(map(lookup, tokens))
-        offsets.append(len(ids))
-    provisional = np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, np.int32)
-    first_seen = list(index)
-    counts = np.bincount(provisional, minlength=len(first_seen)).astype(np.int64)
-    order = np.argsort(-counts, kind="stable")  # count desc, ties by first occurrence
-    remap = np.empty(len(order), dtype=np.int32)
-    remap[order] = np.arange(len(order), dtype=np.int32)
-    types = [first_seen[i] for i in order]
-    return types, counts[order], remap[provisional], np.frombuffer(offsets, dtype=np.int64).copy()
-
-
-def _load_cached(stem, tokenizer_config):
-    meta_path, arrays_path = stem.with_suffix(".json"), stem.with_suffix(".npz")
-    if not (meta_path.is_file() and arrays_path.is_file()):
-        return None
-    try:
-        meta = artifacts.read_json(meta_path)
-        arrays = artifacts.load_arrays(arrays_path)
-        if meta.get("format") != CACHE_FORMAT or len(meta["types"]) != len(arrays["counts"]):
-            return None
-        return EncodedCorpus(meta["types"], arrays["counts"].astype(np.int64), arrays["ids"].astype(np.int32),
-                             arrays["line_offsets"].astype(np.int64), meta["tokenizer"], cache_hit=True,
-                             description=meta.get("corpus", ""), cache_path=str(stem))
-    except (ArtifactError, KeyError, ValueError) as exc:
-        logger.warning("ignoring a damaged encode cache %s (%s)", stem, exc)
-        return None
-
-
-def _save_cached(stem, encoded):
-    try:
-        # arrays first, then the JSON: a cache entry counts only once its JSON exists
-        artifacts.save_arrays(stem.with_suffix(".npz"), {"ids": encoded.ids, "counts": encoded.counts,
-                                                         "line_offsets": encoded.line_offsets})
-        artifacts.write_json(stem.with_suffix(".json"), {
-            "format": CACHE_FORMAT, "corpus": encoded.description, "tokenizer": encoded.tokenizer_config,
-            "n_tokens": encoded.n_tokens, "n_lines": encoded.n_lines, "types": encoded.types})
-        encoded.cache_path = str(stem)
-    except OSError as exc:
-        logger.warning("could not write the encode cache under %s (%s); continuing without it", stem.parent, exc)
-
-
-def encode_corpus(corpus, tokenizer, *, workers=1, cache_dir=None, progress=True, cache=True):
-    """Tokenize ``corpus`` once into an EncodedCorpus. With ``cache`` (default) the result is stored under
-    ``cache_dir``/encoded (default $W2VLM_CACHE or ~/.cache/w2vlm) and a second call with the same corpus
-    content and tokenizer settings loads it and logs "cache hit"."""
-    config = tokenizer.config()
-    stem = None
-    if cache:
-        stem = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-        stem = stem / "encoded" / cache_key(corpus, tokenizer)
-        start = time.perf_counter()
-        cached = _load_cached(stem, config)
-        if cached is not None:
-            logger.info("cache hit: %s with %s (%s tokens, %s lines) loaded in %.2fs from %s (skipped tokenization)",
-                        corpus.describe(), tokenizer.name, f"{cached.n_tokens:,}", f"{cached.n_lines:,}",
-                        time.perf_counter() - start, stem.parent)
-            return cached
+    Without ``scheduler`` it runs here (``workers`` tagging threads or processes, as ``tokenize_lines``); with
+    ``scheduler`` ("local" or a Dask scheduler address) byte ranges of the files are tokenized on Dask workers.
+    The ids are the same either way. Returns the index dict.
+    """
     start = time.perf_counter()
-    types, counts, ids, offsets = _tokenize_and_count(corpus, tokenizer, workers, progress)
+    if scheduler:
+        from .distributed import encode_on_dask
+        index = encode_on_dask(corpus, tokenizer, directory, scheduler=scheduler, workers=workers,
+                               progress=progress, shard_tokens=shard_tokens)
+    else:
+        bar = token_bar(progress, f"tokenize ({tokenizer.name})")
+        try:
+            writer = shard_files.ShardWriter(directory, "part-00000", shard_tokens)
+            records = [shard_files.tokenize_into(writer, corpus, tokenizer, workers=workers, report=bar.update)]
+        finally:
+            bar.close()
+        if not records[0]["types"]:
+            raise CorpusError(f"corpus {corpus.describe()} gave no tokens with tokenizer {tokenizer.name}")
+        index = shard_files.finish(directory, records, tokenizer_config=tokenizer.config(),
+                                   digest=corpus.fingerprint(), description=corpus.describe())
     elapsed = time.perf_counter() - start
-    if len(ids) == 0:
-        raise CorpusError(f"corpus {corpus.describe()} gave no tokens with tokenizer {tokenizer.name}")
-    encoded = EncodedCorpus(types, counts, ids, offsets, config, description=corpus.describe())
-    logger.info("tokenized %s with %s: %s tokens, %s types, %s lines in %.1fs (%s tokens/s)",
-                corpus.describe(), tokenizer.name, f"{len(ids):,}", f"{len(types):,}", f"{len(offsets) - 1:,}",
-                elapsed, f"{len(ids) / max(elapsed, 1e-9):,.0f}")
-    if stem is not None:
-        _save_cached(stem, encoded)
-    return encoded
+    logger.info("tokenized %s with %s: %s tokens, %s types, %s lines in %.1fs (%s tokens/s)%s",
+                corpus.describe(), tokenizer.name, f"{index['n_tokens']:,}", f"{index['n_types']:,}",
+                f"{index['n_lines']:,}", elapsed, f"{index['n_tokens'] / max(elapsed, 1e-9):,.0f}",
+                f" on Dask ({scheduler})" if scheduler else "")
+    return index
+
+
+def token_bar(progress, desc):
+    """The one progress bar of an encode, counted in tokens."""
+    from tqdm.auto import tqdm
+    return tqdm(desc=desc, unit=" tok", unit_scale=True, disable=not progress or None, mininterval=0.5,
+                leave=False, dynamic_ncols=True)
+
+
+def encode_corpus(corpus, tokenizer, *, workers=1, cache_dir=None, progress=True, cache=True, scheduler=None,
+                  shard_tokens=shard_files.SHARD_TOKENS):
+    """Tokenize ``corpus`` once into an EncodedCorpus (a shard directory read memory-mapped).
+
+    With ``cache`` (default) the shards are kept under ``cache_dir``/encoded/KEY (default $W2VLM_CACHE or
+    ~/.cache/w2vlm); a second call with the same corpus content and tokenizer settings verifies their
+    checksums, loads them and logs "cache hit". A damaged entry is reported as a warning and rebuilt.
+    """
+    if not cache:
+        staging = Path(tempfile.mkdtemp(prefix="w2vlm-encoded-"))
+        try:
+            write_shards(corpus, tokenizer, staging, workers=workers, scheduler=scheduler, progress=progress,
+                         shard_tokens=shard_tokens)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        encoded = EncodedCorpus.load(staging, verify=False)
+        weakref.finalize(encoded, shutil.rmtree, staging, True)  # open memory maps keep their files alive
+        return encoded
+    root = (Path(cache_dir).expanduser() if cache_dir else default_cache_dir()) / "encoded"
+    entry = root / cache_key(corpus, tokenizer)
+    started = time.perf_counter()
+    if entry.is_dir():
+        try:
+            encoded = EncodedCorpus.load(entry, verify=True, cache_hit=True)
+            touch(entry)
+            logger.info("cache hit: %s with %s (%s tokens, %s lines) verified and opened in %.2fs from %s "
+                        "(skipped tokenization)", corpus.describe(), tokenizer.name, f"{encoded.n_tokens:,}",
+                        f"{encoded.n_lines:,}", time.perf_counter() - started, root)
+            return encoded
+        except ArtifactError as exc:
+            logger.warning("warning: the token cache entry %s is damaged (%s); rebuilding it", entry, exc)
+            shutil.rmtree(entry, ignore_errors=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=root))
+    except OSError as exc:
+        logger.warning("could not write the token cache under %s (%s); continuing without it", root, exc)
+        return encode_corpus(corpus, tokenizer, workers=workers, progress=progress, cache=False,
+                             scheduler=scheduler, shard_tokens=shard_tokens)
+    try:
+        write_shards(corpus, tokenizer, staging, workers=workers, scheduler=scheduler, progress=progress,
+                     shard_tokens=shard_tokens)
+        _swap_in(staging, entry)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return EncodedCorpus.load(entry, verify=False)
+
+
+def encode_to_directory(corpus, tokenizer, output, *, workers=1, scheduler=None, progress=True,
+                        shard_tokens=shard_files.SHARD_TOKENS):
+    """Write the shards of ``corpus`` to ``output`` (``w2vlm encode``): a local directory, replaced whole and
+    atomically when it already holds shards, or an fsspec URL (written in place, index last). Returns the index.
+    A non-empty local directory of anything else is refused before any tokenizing."""
+    if shard_files.is_url(output):
+        return write_shards(corpus, tokenizer, str(output), workers=workers, scheduler=scheduler,
+                            progress=progress, shard_tokens=shard_tokens)
+    output = Path(output)
+    check_output_directory(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
+    try:
+        index = write_shards(corpus, tokenizer, staging, workers=workers, scheduler=scheduler, progress=progress,
+                             shard_tokens=shard_tokens)
+        _swap_in(staging, output)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return index
+
+
+def check_output_directory(output):
+    """Refuse an output that is a file, or a non-empty directory that does not hold shards."""
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise CorpusError(f"{output} is a file; give a directory for the shards")
+    if output.is_dir() and any(output.iterdir()) and not shard_files.is_shard_dir(output):
+        raise CorpusError(f"{output} is a non-empty directory that does not hold w2vlm shards; give a new or "
+                          f"empty directory")
+
+
+def _swap_in(staging, target):
+    """Put the finished ``staging`` directory at ``target``; an existing one is moved aside, then removed."""
+    os.chmod(staging, 0o777 & ~_umask())
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(target, old)
+    os.replace(staging, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
