@@ -39,6 +39,13 @@ log = logging.getLogger("w2vlm")
               help="CPU training threads (Hogwild, like gensim's workers).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Targets per step on --device gpu (the CPU kernel updates word by word).")
+@click.option("--subwords", type=click.Choice(["jamo", "char"]), default=None,
+              help="fastText subword vectors: a word is the mean of its vector and its hashed n-gram vectors "
+                   "(jamo: Hangul split into initial/medial/final jamo first). Gives vectors to unseen words.")
+@click.option("--min-n", type=click.IntRange(min=1), default=3, show_default=True, help="Shortest n-gram (--subwords).")
+@click.option("--max-n", type=click.IntRange(min=1), default=6, show_default=True, help="Longest n-gram (--subwords).")
+@click.option("--buckets", type=click.IntRange(min=1, max=2 ** 32 - 1), default=2_000_000, show_default=True,
+              help="Hash buckets for n-grams (--subwords); only the buckets vocabulary words use are stored.")
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a JSON object with words_per_sec, train_seconds, per-epoch loss and the config.")
 @click.option("--json", "as_json", is_flag=True,
@@ -47,7 +54,8 @@ log = logging.getLogger("w2vlm")
 @corpus_options
 @click.pass_obj
 def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
-                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, metrics, as_json, **text_options):
+                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, buckets,
+                     metrics, as_json, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
     shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
     --min-count 3 unless given)."""
@@ -61,7 +69,8 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
     config = Word2VecConfig(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
                             min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window,
                             lr=lr, min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size,
-                            seed=settings.seed).validate()
+                            seed=settings.seed, subwords=subwords, min_n=min_n, max_n=max_n,
+                            buckets=buckets).validate()
     check_output(output, "embeddings")       # before any tokenizing or training
     if metrics is not None:
         check_file_output(metrics)
@@ -77,7 +86,9 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
         summary = dict(history.metrics(config), output=str(output), vocab_size=len(vectors), loss=history.loss)
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    click.echo(f"saved {len(vectors):,} word vectors x {config.dim} to {output} "
+    ngrams = "" if vectors.subwords is None else \
+        f" and {len(vectors.subwords.buckets):,} {config.subwords} n-gram vectors"
+    click.echo(f"saved {len(vectors):,} word vectors x {config.dim}{ngrams} to {output} "
                f"(loss {history.loss:.4f}, {history.words_per_sec:,.0f} words/s, {history.train_seconds:.1f}s)")
 
 

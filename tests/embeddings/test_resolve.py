@@ -105,7 +105,7 @@ class FakeSubwords:
 def test_subwords_come_before_composition_and_after_the_vocabulary(tagged):
     tagged.subwords = FakeSubwords(tagged)
     resolved = tagged.resolve("밥을")
-    assert resolved.source == "subwords" and resolved.explain() == "밥을 = sum of 3 subword n-grams (<밥, 밥을, 을>)"
+    assert resolved.source == "subwords" and resolved.explain() == "밥을 = mean of 3 subword n-grams (<밥, 밥을, 을>)"
     assert tagged.resolve("밥").source == "token"  # the tokenizer's in-vocabulary token wins over subwords
     assert tagged.resolve("물을").source == "composed"
 

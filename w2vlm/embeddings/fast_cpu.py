@@ -123,15 +123,57 @@ def _pair_update(W_in, W_out, source, target, negs, lr, work):
     return loss
 
 
+@njit(nogil=True, cache=True)
+def draw_into(negs, state, alias_prob, alias):
+    """Fill ``negs`` with negative word ids; returns the advanced state."""
+    for d in range(negs.shape[0]):
+        state = _next(state)
+        negs[d] = _negative(state, alias_prob, alias)
+    return state
+
+
+@njit(nogil=True, cache=True)
+def keep_line(ids, start, end, keep, subsampling, words, state):
+    """Copy the words of ids[start:end] that survive subsampling into ``words``; returns (count, state).
+
+    Subsampling comes before windowing, so windows span dropped words (word2vec.c).
+    """
+    n = 0
+    for p in range(start, end):
+        w = ids[p]
+        if subsampling:
+            state = _next(state)
+            if _uniform(state) >= keep[w]:
+                continue
+        words[n] = w
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, cache=True)
+def window_bounds(i, n, window, shrink, state):
+    """The window [lo, hi) around position i of a line of n kept words, shrunk at random; returns (lo, hi, state)."""
+    reach = window
+    if shrink:
+        state = _next(state)
+        reach = window - _below(state, window)
+    return max(0, i - reach), min(n, i + reach + 1), state
+
+
+@njit(nogil=True, cache=True)
+def longest_line(offsets, first, last):
+    longest = 1
+    for line in range(first, last):
+        longest = max(longest, offsets[line + 1] - offsets[line])
+    return longest
+
+
 @njit(nogil=True, fastmath=True, cache=True)
 def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alias_prob, alias, window, shrink,
                  negatives, cbow, lr_start, lr_end, state):
     """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
     dim = W_in.shape[1]
-    longest = 1
-    for line in range(first, last):
-        longest = max(longest, offsets[line + 1] - offsets[line])
-    words = np.empty(longest, dtype=np.int64)
+    words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
     neu1 = np.empty(dim, dtype=np.float32)
     work = np.empty(dim, dtype=np.float32)
     negs = np.empty(negatives, dtype=np.int64)
@@ -140,38 +182,22 @@ def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alia
     for line in range(first, last):
         start, end = offsets[line], offsets[line + 1]
         lr = np.float32(lr_start + (lr_end - lr_start) * ((start - offsets[first]) / total))
-        n = 0
-        for p in range(start, end):  # subsample before windowing: windows span dropped words (word2vec.c)
-            w = ids[p]
-            if subsampling:
-                state = _next(state)
-                if _uniform(state) >= keep[w]:
-                    continue
-            words[n] = w
-            n += 1
+        n, state = keep_line(ids, start, end, keep, subsampling, words, state)
         kept += n
         for i in range(n):
-            reach = window
-            if shrink:
-                state = _next(state)
-                reach = window - _below(state, window)
-            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            lo, hi, state = window_bounds(i, n, window, shrink, state)
             if hi - lo <= 1:
                 continue
             contexts += hi - lo - 1
             if cbow:
-                for d in range(negatives):
-                    state = _next(state)
-                    negs[d] = _negative(state, alias_prob, alias)
+                state = draw_into(negs, state, alias_prob, alias)
                 loss += _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, neu1, work, False)
                 examples += 1
             else:
                 for j in range(lo, hi):  # gensim/word2vec.c orientation: the context word predicts the center
                     if j == i:
                         continue
-                    for d in range(negatives):
-                        state = _next(state)
-                        negs[d] = _negative(state, alias_prob, alias)
+                    state = draw_into(negs, state, alias_prob, alias)
                     loss += _pair_update(W_in, W_out, words[j], words[i], negs, lr, work)
                     examples += 1
     return loss, examples, kept, contexts, state

@@ -18,8 +18,8 @@ _SHOWN_NGRAMS = 6  # how many n-grams an explanation lists before "..."
 @dataclass(frozen=True)
 class ResolvedWord:
     """How a word got its vector. ``source`` is "vocabulary" (the word is a row), "token" (the model's tokenizer
-    makes one in-vocabulary token of it: 대통령 -> 대통령/NNG), "subwords" (sum of its n-gram vectors, subword
-    models only) or "composed" (its tokens' vectors summed or averaged: 먹었다 = 먹/VV + 었/EP + 다/EF)."""
+    makes one in-vocabulary token of it: 대통령 -> 대통령/NNG), "subwords" (mean of its n-gram vectors, as
+    fastText; subword models only) or "composed" (its tokens' vectors summed or averaged: 먹었다 = 먹/VV + 었/EP + 다/EF)."""
 
     word: str
     vector: np.ndarray
@@ -36,7 +36,7 @@ class ResolvedWord:
             return f"{self.word} = {self.pieces[0]}"
         if self.source == "subwords":
             shown = ", ".join(self.pieces[:_SHOWN_NGRAMS]) + (", ..." if len(self.pieces) > _SHOWN_NGRAMS else "")
-            return f"{self.word} = sum of {len(self.pieces)} subword n-grams ({shown})"
+            return f"{self.word} = mean of {len(self.pieces)} subword n-grams ({shown})"
         if self.compose == "mean":
             return f"{self.word} = mean({', '.join(self.pieces)})"
         return f"{self.word} = {' + '.join(self.pieces)}"

@@ -40,6 +40,15 @@ class Word2VecConfig:
     threads: int = 1
     batch_size: int = 256          # targets per step of the layered (xp) path only (capped at vocab size / 16)
     seed: int = 0
+    subwords: Optional[str] = None  # None | jamo | char: fastText n-gram vectors (subwords.py)
+    min_n: int = 3
+    max_n: int = 6
+    buckets: int = 2_000_000
+
+    def subword_scheme(self):
+        """The SubwordScheme of a --subwords model, else None."""
+        from .subwords import SubwordScheme
+        return SubwordScheme(self.subwords, self.min_n, self.max_n, self.buckets) if self.subwords else None
 
     def validate(self):
         """Raise TrainingError naming the option to fix."""
@@ -56,6 +65,8 @@ class Word2VecConfig:
             raise TrainingError(f"need 0 <= --min-lr <= --lr and --lr > 0 (got lr={self.lr}, min_lr={self.min_lr})")
         if self.sample < 0:
             raise TrainingError(f"--sample must be >= 0 (got {self.sample}); 0 turns subsampling off")
+        if self.subwords:
+            self.subword_scheme().validate()
         return self
 
 
@@ -85,21 +96,25 @@ def write_metrics(path, history, config):
     write_json(path, history.metrics(config))
 
 
-def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, progress=True, fast=None):
+def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, progress=True, fast=None,
+                   subword_rows=None):
     """Train word vectors on ``ids`` (vocabulary ids, lines cut by ``line_offsets``); ``counts`` per vocab word.
 
     Returns ``(W_in, W_out, history)`` as float32 host arrays: W_in are the word vectors, W_out the output
     (negative-sampling) vectors. ``fast`` (default: when ``xp`` is NumPy) picks the numba kernel; otherwise the
-    layered reference model trains in batches of ``config.batch_size`` targets on ``xp``.
+    layered reference model trains in batches of ``config.batch_size`` targets on ``xp``. With ``subword_rows``
+    (a ``subword_train.SubwordRows``) W_in also holds the n-gram rows after the word rows (fastText).
     """
     stream = ArrayStream(ids, line_offsets)
     offsets = stream.line_offsets
     if len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != len(stream.ids):
         raise TrainingError("line_offsets must start at 0 and end at len(ids)")
-    return train_word2vec_stream(stream, counts, config, xp=xp, raw_words=raw_words, progress=progress, fast=fast)
+    return train_word2vec_stream(stream, counts, config, xp=xp, raw_words=raw_words, progress=progress, fast=fast,
+                                 subword_rows=subword_rows)
 
 
-def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, progress=True, fast=None):
+def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, progress=True, fast=None,
+                          subword_rows=None):
     """:func:`train_word2vec` on an id stream (``stream.py``): the CPU kernel reads it piece by piece, so memory
     does not grow with the corpus; the layered path takes it whole."""
     config.validate()
@@ -110,14 +125,17 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
                             f"min_count={config.min_count}; lower --min-count or give more text")
     history = History(raw_words=int(raw_words if raw_words is not None else n_words))
     rng = backend.seed_everything(config.seed, xp)
-    W_in, W_out = init_weights(len(counts), config.dim, rng)
+    W_in, W_out = init_weights(len(counts) if subword_rows is None else subword_rows.n_rows, config.dim, rng)
+    W_out = W_out[:len(counts)]
     keep = keep_probabilities(counts, config.sample)
     sampler = UnigramSampler(counts, config.ns_exponent, rng)
     use_fast = (xp is np) if fast is None else fast
     log.info("training %s on %s words (%s distinct), dim %d, %d epochs, %s", config.model, f"{n_words:,}",
              f"{len(counts):,}", config.dim, config.epochs,
              f"{config.threads} thread(s)" if use_fast else f"layered model on {xp.__name__}")
-    if use_fast:
+    if subword_rows is not None:
+        trainer = subword_rows.trainer(use_fast, stream, W_in, W_out, keep, sampler, config, xp, rng)
+    elif use_fast:
         trainer = _FastRun(stream, W_in, W_out, keep, sampler, config)
     else:
         trainer = _ReferenceRun(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng)
@@ -161,9 +179,15 @@ def train_embeddings(encoded, config, *, xp=np, progress=True):
         raise TrainingError(f"corpus has only {len(vocab)} distinct word(s) seen at least min_count="
                             f"{config.min_count} times; lower --min-count or give more text")
     stream = CorpusStream(encoded, vocab)  # rare words vanish before windowing, as in gensim
+    subword_rows = subwords = None
+    if config.subwords:
+        from .subword_train import SubwordRows
+        subword_rows = SubwordRows.build(vocab.words, config.subword_scheme())
     W_in, W_out, history = train_word2vec_stream(stream, vocab.counts, config, xp=xp, raw_words=encoded.n_tokens,
-                                                 progress=progress)
-    vectors = WordVectors(vocab.words, W_in, vocab.counts, config=asdict(config),
+                                                 progress=progress, subword_rows=subword_rows)
+    if subword_rows is not None:
+        W_in, subwords = subword_rows.split(W_in)
+    vectors = WordVectors(vocab.words, W_in, vocab.counts, config=asdict(config), subwords=subwords,
                           tokenizer_config=encoded.tokenizer_config, extra_arrays={"output_weights": W_out})
     return vectors, history
 

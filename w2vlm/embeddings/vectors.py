@@ -23,9 +23,8 @@ class WordVectors:
     ``wv[word]`` and :meth:`index` find vocabulary rows only; :meth:`get_vector` and every query (most_similar,
     analogy, similarity, ...) also give words outside the vocabulary a vector (see :meth:`resolve`)."""
 
-    subwords = None  # subword models set an object with vector(word) -> array | None and pieces(word) -> [str]
-
-    def __init__(self, words, vectors, counts=None, *, config=None, tokenizer_config=None, extra_arrays=None):
+    def __init__(self, words, vectors, counts=None, *, config=None, tokenizer_config=None, extra_arrays=None,
+                 subwords=None):
         vectors = np.asarray(to_cpu(vectors))
         words = [str(word) for word in words]
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
@@ -45,6 +44,8 @@ class WordVectors:
         self.config = dict(config or {})
         self.tokenizer_config = tokenizer_config
         self.extra_arrays = dict(extra_arrays or {})
+        # subword models: an object with vector(word) -> array | None and pieces(word) -> [str] (SubwordVectors)
+        self.subwords = subwords
         self._unit = None
         self._tokenizer = None
         self._resolvers = {}
@@ -260,12 +261,17 @@ class WordVectors:
         if tokenizer_config is None:
             tokenizer_config = config.get("tokenizer", self.tokenizer_config)
         config.update(tokenizer=tokenizer_config, dim=self.dim, vocab_size=len(self))
+        config.pop("subwords", None)
         extra = self.extra_arrays if extra_arrays is None else dict(extra_arrays)
         if "vectors" in extra:
             raise ValueError("extra_arrays cannot be named 'vectors'")
+        arrays = {"vectors": self.vectors, **extra}
+        if self.subwords is not None:
+            config["subwords"] = self.subwords.scheme.to_config()
+            arrays.update(self.subwords.arrays())
 
         def write(stage):
-            artifacts.save_arrays(stage / artifacts.PARAMS, {"vectors": self.vectors, **extra})
+            artifacts.save_arrays(stage / artifacts.PARAMS, arrays)
             counts = None if self.counts is None else self.counts.tolist()
             artifacts.write_json(stage / artifacts.VOCAB, {"words": self.words, "counts": counts})
             if all(word.split() == [word] for word in self.words):
@@ -299,9 +305,13 @@ class WordVectors:
             raise damaged(f"{artifacts.PARAMS} has no 2-D float 'vectors' array")
         if config.get("dim", vectors.shape[1]) != vectors.shape[1]:
             raise damaged(f"{artifacts.CONFIG} says dim {config.get('dim')}, the vectors have {vectors.shape[1]}")
+        subwords = None
+        if isinstance(config.get("subwords"), dict):
+            from .subword_vectors import SubwordVectors
+            subwords = SubwordVectors.from_artifact(config["subwords"], arrays, vectors.shape[1])
         try:
             return cls(words, vectors, counts, config=config, tokenizer_config=config.get("tokenizer"),
-                       extra_arrays=arrays)
+                       extra_arrays=arrays, subwords=subwords)
         except (ValueError, TypeError) as exc:
             raise damaged(exc) from None
 

@@ -1,0 +1,129 @@
+"""Training subword (fastText) vectors: both paths learn, unseen eojeol get vectors, the artifact round-trips."""
+
+import json
+
+import numpy as np
+import pytest
+
+from w2vlm.embeddings.subword_train import SubwordRows
+from w2vlm.embeddings.subwords import SubwordScheme
+from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec
+from w2vlm.embeddings.vectors import WordVectors
+from w2vlm.errors import ArtifactError, TrainingError
+from w2vlm.text.encode import EncodedCorpus
+
+STEMS = [["학교", "교실", "선생님", "숙제"], ["바다", "파도", "모래", "여름"], ["영화", "배우", "감독", "극장"]]
+PARTICLES = ["을", "를", "이", "가", "에", "도", "은", "는", "의"]
+HELD_OUT = "학교의"  # never in the corpus: its vector comes from n-grams alone
+
+
+def eojeol_corpus(lines=500, seed=0):
+    """Lines of eojeol (stem + particle) from one topic each; as an EncodedCorpus with whitespace tokens."""
+    rng = np.random.default_rng(seed)
+    text = []
+    for _ in range(lines):
+        stems = STEMS[rng.integers(len(STEMS))]
+        words = [stems[rng.integers(4)] + PARTICLES[rng.integers(len(PARTICLES))] for _ in range(rng.integers(5, 12))]
+        text.append([w for w in words if w != HELD_OUT])
+    types, ids = [], {}
+    for line in text:
+        for word in line:
+            ids.setdefault(word, len(ids))
+    counts = np.bincount([ids[w] for line in text for w in line])
+    order = np.argsort(-counts, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    names = list(ids)
+    types = [names[i] for i in order]
+    flat = np.array([rank[ids[w]] for line in text for w in line], dtype=np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(line) for line in text])]).astype(np.int64)
+    return EncodedCorpus(types, counts[order], flat, offsets, {"name": "whitespace"})
+
+
+def _config(**changes):
+    settings = dict(dim=24, window=3, min_count=1, sample=0.0, epochs=4, lr=0.05, seed=1, subwords="jamo",
+                    buckets=100_000)
+    settings.update(changes)
+    return Word2VecConfig(**settings)
+
+
+def _topic(word):
+    return next(t for t, stems in enumerate(STEMS) for stem in stems if word.startswith(stem))
+
+
+def _neighbour_topic_accuracy(vectors):
+    hits = [_topic(vectors.most_similar(word, topn=1)[0][0]) == _topic(word) for word in vectors.words]
+    return np.mean(hits)
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model):
+    vectors, history = train_embeddings(eojeol_corpus(), _config(model=model), progress=False)
+    assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+    assert _neighbour_topic_accuracy(vectors) > 0.9
+    assert HELD_OUT not in vectors
+    unseen = vectors.subwords.vector(HELD_OUT)
+    assert unseen.shape == (24,) and unseen.dtype == np.float32
+    nearest = [word for word, _ in vectors.most_similar(positive=[unseen], topn=5)]
+    assert sum(word.startswith("학교") for word in nearest) >= 3, nearest
+    assert vectors.subwords.pieces(HELD_OUT)[:3] == ["<ㅎㅏ", "<ㅎㅏㄱ", "<ㅎㅏㄱㄱ"]
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+def test_layered_reference_learns_too(model):
+    encoded = eojeol_corpus(lines=200)
+    config = _config(model=model, epochs=3, batch_size=4)
+    table = SubwordRows.build(encoded.types, config.subword_scheme())
+    for fast in (False, True):
+        W_in, W_out, history = train_word2vec(encoded.ids, encoded.line_offsets, encoded.counts, config, fast=fast,
+                                              progress=False, subword_rows=table)
+        assert W_in.shape == (table.n_rows, 24) and W_out.shape == (len(encoded.types), 24)
+        assert history.epochs[-1]["loss"] < history.epochs[0]["loss"] < 4.2  # starts at 6 log 2 = 4.16
+        words, _ = table.split(W_in)
+        fitted = WordVectors(encoded.types, words)
+        assert _neighbour_topic_accuracy(fitted) > 0.8, (fast, model)
+
+
+def test_only_used_buckets_are_stored_and_the_artifact_round_trips(tmp_path):
+    vectors, _ = train_embeddings(eojeol_corpus(lines=200), _config(buckets=2_000_000, epochs=1), progress=False)
+    subwords = vectors.subwords
+    distinct = {int(b) for word in vectors.words for b in SubwordScheme("jamo").bucket_ids(word)}
+    assert len(subwords.buckets) == len(distinct) < 2000
+    vectors.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["subwords"] == {"kind": "jamo", "min_n": 3, "max_n": 6, "buckets": 2_000_000}
+    loaded = WordVectors.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.subwords.vectors, subwords.vectors)
+    np.testing.assert_array_equal(loaded.subwords.buckets, subwords.buckets)
+    np.testing.assert_array_equal(loaded.subwords.vector(HELD_OUT), subwords.vector(HELD_OUT))
+    assert set(loaded.extra_arrays) == {"output_weights"}
+    assert WordVectors(["a", "b"], np.ones((2, 3))).subwords is None
+
+
+def test_composed_word_vector_is_the_mean_of_its_rows():
+    encoded = eojeol_corpus(lines=100)
+    config = _config(epochs=1)
+    table = SubwordRows.build(encoded.types, config.subword_scheme())
+    W_in, _, _ = train_word2vec(encoded.ids, encoded.line_offsets, encoded.counts, config, progress=False,
+                                subword_rows=table)
+    words, subwords = table.split(W_in)
+    word = encoded.types[0]
+    rows = table.rows[table.row_offsets[0]:table.row_offsets[1]]
+    np.testing.assert_allclose(words[0], W_in[rows].mean(axis=0), rtol=1e-5)
+    # the subword part alone: the same n-gram rows without the word's own row
+    np.testing.assert_allclose(subwords.vector(word), W_in[rows[1:]].mean(axis=0), rtol=1e-5)
+
+
+def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
+    vectors, _ = train_embeddings(eojeol_corpus(lines=100), _config(epochs=1), progress=False)
+    assert vectors.subwords.vector("xyz") is None and vectors.subwords.pieces("xyz") == []
+    with pytest.raises(TrainingError, match="--min-n"):
+        _config(min_n=5, max_n=3).validate()
+    with pytest.raises(TrainingError, match="--subwords"):
+        _config(subwords="bpe").validate()
+    vectors.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    config["subwords"]["min_n"] = 0
+    (tmp_path / "m" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ArtifactError, match="subword part"):
+        WordVectors.load(tmp_path / "m")

@@ -1,0 +1,85 @@
+"""Subword units: fastText's hash (known values and gensim's implementation), n-grams, jamo, the compact table."""
+
+import numpy as np
+import pytest
+
+from w2vlm.embeddings.subwords import (EMPTY_FINAL, SubwordScheme, decompose_jamo, fasttext_hash, ngram_table,
+                                       update_gains)
+from w2vlm.errors import TrainingError
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", 2166136261),            # the FNV offset basis
+    ("test", 2949673445),        # gensim's test of ft_hash_bytes
+    ("команда", 1725507386),     # non-ASCII: bytes >= 0x80 enter sign-extended (fastText's int8_t cast)
+])
+def test_fasttext_hash_known_values(text, expected):
+    assert fasttext_hash(text) == expected
+    assert fasttext_hash(text.encode("utf-8")) == expected
+
+
+def test_fasttext_hash_matches_gensim_on_korean_ngrams():
+    fasttext_inner = pytest.importorskip("gensim.models.fasttext_inner")
+    scheme = SubwordScheme("jamo")
+    for word in ("먹었습니다", "밥을", "ㅋㅋㅋ", "Naver!", "대통령/NNG"):
+        for gram in scheme.ngrams(word) + SubwordScheme("char").ngrams(word):
+            assert fasttext_hash(gram) == fasttext_inner.ft_hash_bytes(gram.encode("utf-8"))
+
+
+def test_char_ngrams_match_gensim_fasttext():
+    fasttext_inner = pytest.importorskip("gensim.models.fasttext_inner")
+    for min_n, max_n in ((3, 6), (1, 2), (2, 4)):
+        scheme = SubwordScheme("char", min_n, max_n)
+        for word in ("먹었습니다", "a", "밥", "hello"):
+            ours = sorted(gram.encode("utf-8") for gram in scheme.ngrams(word))
+            assert ours == sorted(fasttext_inner.compute_ngrams_bytes(word, min_n, max_n)), (word, min_n, max_n)
+
+
+def test_ngrams_in_fasttext_order_with_boundary_markers():
+    assert SubwordScheme("char", 3, 4).ngrams("abc") == ["<ab", "<abc", "abc", "abc>", "bc>"]
+    assert SubwordScheme("char", 1, 1).ngrams("ab") == ["a", "b"]  # lone '<' and '>' are never n-grams
+
+
+def test_jamo_decomposition_by_unicode_arithmetic():
+    assert decompose_jamo("먹었다") == "ㅁㅓㄱㅇㅓㅆㄷㅏ" + EMPTY_FINAL
+    assert decompose_jamo("가힣") == "ㄱㅏ" + EMPTY_FINAL + "ㅎㅣㅎ"  # first and last precomposed syllables
+    assert decompose_jamo("닭") == "ㄷㅏㄺ"
+    assert decompose_jamo("ㅋㅋ abc 3/NNG") == "ㅋㅋ abc 3/NNG"  # non-syllables pass through
+    assert SubwordScheme("jamo", 3, 3).units("밥") == "<ㅂㅏㅂ>"
+
+
+def test_jamo_decomposition_agrees_with_unicode_nfd():
+    import unicodedata
+
+    def letter(ch):  # HANGUL CHOSEONG KIYEOK (NFD) and HANGUL LETTER KIYEOK (ours) are both KIYEOK
+        return unicodedata.name(ch).split()[-1]
+
+    for code in range(0xAC00, 0xD7A4, 7):
+        syllable = chr(code)
+        ours = decompose_jamo(syllable).replace(EMPTY_FINAL, "")
+        assert [letter(ch) for ch in unicodedata.normalize("NFD", syllable)] == [letter(ch) for ch in ours]
+
+
+def test_scheme_validation():
+    for bad in (SubwordScheme("bpe"), SubwordScheme("jamo", 0, 3), SubwordScheme("jamo", 4, 3),
+                SubwordScheme("jamo", buckets=0)):
+        with pytest.raises(TrainingError):
+            bad.validate()
+
+
+def test_ngram_table_is_compact_and_points_at_the_right_buckets():
+    scheme = SubwordScheme("jamo", 3, 6, buckets=1000)
+    words = ["밥", "밥을", "물을"]
+    row_offsets, rows, used = ngram_table(words, scheme)
+    assert np.all(np.diff(used) > 0)
+    assert len(used) == len(np.unique(np.concatenate([scheme.bucket_ids(w) for w in words])))
+    for i, word in enumerate(words):
+        listed = rows[row_offsets[i]:row_offsets[i + 1]]
+        assert listed[0] == i  # the word's own row first
+        np.testing.assert_array_equal(used[listed[1:] - len(words)], scheme.bucket_ids(word))
+
+
+def test_update_gains_count_repeated_rows():
+    row_offsets = np.array([0, 3, 6])
+    rows = np.array([0, 2, 3, 1, 2, 2])  # word 1 lists row 2 twice: the mean moves by (1 + 4) / 3
+    np.testing.assert_allclose(update_gains(row_offsets, rows), [1.0, 5 / 3])

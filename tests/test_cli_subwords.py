@@ -1,0 +1,71 @@
+"""`w2vlm train-embeddings --subwords` through click's CliRunner: options, artifact, errors."""
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from tests.embeddings.test_subword_train import HELD_OUT, eojeol_corpus
+from w2vlm.embeddings.vectors import WordVectors
+from w2vlm_cli.main import cli
+
+
+@pytest.fixture
+def eojeol_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("W2VLM_CACHE", str(tmp_path / "cache"))
+    encoded = eojeol_corpus(lines=300)
+    path = tmp_path / "eojeol.txt"
+    lines = (" ".join(encoded.types[i] for i in encoded.ids[a:b])
+             for a, b in zip(encoded.line_offsets[:-1], encoded.line_offsets[1:]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, ["--quiet", *map(str, args)], catch_exceptions=False)
+
+
+@pytest.fixture
+def jamo_model(eojeol_file, tmp_path):
+    out = tmp_path / "jamo"
+    result = CliRunner().invoke(cli, [
+        "train-embeddings", str(eojeol_file), "-o", str(out), "--tokenizer", "whitespace", "--subwords", "jamo",
+        "--dim", "16", "--min-count", "1", "--epochs", "3", "--buckets", "500000", "--model", "skipgram"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"saved 107 word vectors x 16 and [\d,]+ jamo n-gram vectors to ", result.output)
+    return out
+
+
+def test_train_with_jamo_subwords_saves_a_subword_artifact(jamo_model):
+    config = json.loads((jamo_model / "config.json").read_text())
+    assert config["subwords"] == {"kind": "jamo", "min_n": 3, "max_n": 6, "buckets": 500_000}
+    vectors = WordVectors.load(jamo_model)
+    assert vectors.subwords is not None and vectors.subwords.vector(HELD_OUT) is not None
+
+
+def test_char_subwords_with_ngram_lengths(eojeol_file, tmp_path):
+    out = tmp_path / "char"
+    result = _run("train-embeddings", eojeol_file, "-o", out, "--tokenizer", "whitespace", "--subwords", "char",
+                  "--min-n", 1, "--max-n", 2, "--dim", 8, "--min-count", 1, "--epochs", 1)
+    assert result.exit_code == 0, result.output
+    subwords = WordVectors.load(out).subwords
+    assert (subwords.scheme.kind, subwords.scheme.min_n, subwords.scheme.max_n) == ("char", 1, 2)
+    assert subwords.pieces("학교의") == ["<학", "학", "학교", "교", "의", "의>"]  # 교의: never seen
+
+
+@pytest.mark.parametrize("options, message", [
+    (("--subwords", "bpe"), "Invalid value for '--subwords'"),
+    (("--subwords", "jamo", "--buckets", 0), "Invalid value for '--buckets'"),
+])
+def test_bad_subword_options_are_usage_errors(eojeol_file, tmp_path, options, message):
+    result = _run("train-embeddings", eojeol_file, "-o", tmp_path / "x", *options)
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_min_n_above_max_n_is_a_one_line_error(eojeol_file, tmp_path):
+    result = _run("train-embeddings", eojeol_file, "-o", tmp_path / "x", "--tokenizer", "whitespace",
+                  "--subwords", "jamo", "--min-n", 5, "--max-n", 4)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["Error: need 1 <= --min-n <= --max-n (got min_n=5, max_n=4)"]
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,69 @@
+"""Training glue for subword (fastText) vectors: the row tables, the two trainers, and the trained model's parts."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fasttext import SUBWORD_MODELS, composed_vectors, padded_rows
+from .subword_vectors import SubwordVectors
+from .subwords import ngram_table, update_gains
+from .train import _FastRun, _ReferenceRun
+
+
+@dataclass
+class SubwordRows:
+    """Every vocabulary word's input rows (CSR), built once before training; see ``subwords.ngram_table``."""
+    scheme: object            # SubwordScheme
+    row_offsets: np.ndarray   # (V + 1,) int64
+    rows: np.ndarray          # (total,) int32: word i's own row i, then V + compact n-gram index
+    used_buckets: np.ndarray  # (U,) int64 hash bucket of each n-gram row
+    gains: np.ndarray         # (V,) float32, see subwords.update_gains
+
+    @classmethod
+    def build(cls, words, scheme):
+        row_offsets, rows, used_buckets = ngram_table(words, scheme)
+        return cls(scheme, row_offsets, rows, used_buckets, update_gains(row_offsets, rows))
+
+    @property
+    def n_rows(self):
+        """Rows of the input matrix: the words, then one per used bucket."""
+        return len(self.row_offsets) - 1 + len(self.used_buckets)
+
+    def trainer(self, fast, stream, W_in, W_out, keep, sampler, config, xp, rng):
+        """The numba trainer (``fast``) or the layered one, for ``train_word2vec_stream``."""
+        if fast:
+            return _SubwordFastRun(self, stream, W_in, W_out, keep, sampler, config)
+        return _SubwordReferenceRun(self, *stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng)
+
+    def split(self, W_in):
+        """(composed word vectors (V, D), SubwordVectors of the n-gram rows) from the trained input matrix."""
+        vocab = len(self.row_offsets) - 1
+        words = composed_vectors(W_in, self.row_offsets, self.rows)
+        return words, SubwordVectors(self.scheme, self.used_buckets, np.array(W_in[vocab:], dtype=np.float32))
+
+
+class _SubwordFastRun(_FastRun):
+    """The numba subword kernel over blocks of lines (block and thread split as the word-level fast path)."""
+
+    def __init__(self, table, *args):
+        from . import subword_cpu
+        self.table, self.subword_kernel = table, subword_cpu
+        super().__init__(*args)
+
+    def _block(self, ids, offsets, chunks, lr_start, lr_end):
+        config, table = self.config, self.table
+        self.stats[:] = 0
+        self.subword_kernel.train_block(
+            self.W_in, self.W_out, table.row_offsets, table.rows, table.gains, ids, offsets, chunks,
+            self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias, config.window,
+            config.shrink_window, config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
+
+
+class _SubwordReferenceRun(_ReferenceRun):
+    """The layered subword model (fasttext.py) on ``xp`` with plain SGD over batches of targets."""
+
+    def __init__(self, table, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
+        super().__init__(ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng)
+        row_table = padded_rows(table.row_offsets, table.rows, xp)
+        self.model = SUBWORD_MODELS[config.model](row_table, negatives=config.negatives, sampler=sampler, xp=xp,
+                                                  weights=(W_in, W_out))

@@ -1,0 +1,138 @@
+"""Subword units for fastText-style vectors (Bojanowski et al. 2017): Hangul jamo, character n-grams, bucket hashing.
+
+``SubwordScheme`` turns a word into its n-grams and their hash buckets exactly as fastText does: the word is
+wrapped in ``<`` and ``>``, n-grams of ``min_n``..``max_n`` characters are taken at every position, and each is
+hashed with fastText's FNV-1a variant over its UTF-8 bytes (bytes are sign-extended, as fastText's ``int8_t``
+cast does) modulo ``buckets``. With ``kind="jamo"`` each Hangul syllable is first written as initial + medial +
+final jamo with an explicit empty-final symbol (Park et al. 2018, "Subword-level Word Vector Representations for
+Korean"), by Unicode arithmetic; every other character passes through unchanged.
+
+``ngram_table`` precomputes every vocabulary word's input rows once (CSR arrays), remapping the buckets that are
+used to a compact table, so training never hashes and never allocates rows no word uses.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from ..errors import TrainingError
+
+KINDS = ("jamo", "char")
+EMPTY_FINAL = "∅"  # the explicit empty-final (no batchim) symbol: 가 -> ㄱ ㅏ ∅
+BOW, EOW = "<", ">"
+
+_SYLLABLE_FIRST, _SYLLABLE_LAST = 0xAC00, 0xD7A3
+_MEDIALS, _FINALS = 21, 28
+# Hangul compatibility jamo (the letters people type: ㄱ, ㅏ) for the 19 initials, 21 medials and 27 finals
+_INITIAL = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_MEDIAL = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_FINAL = EMPTY_FINAL + "ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+
+_FNV_OFFSET, _FNV_PRIME = 2166136261, 16777619
+
+
+def decompose_jamo(text):
+    """Each precomposed Hangul syllable as initial + medial + final jamo (먹 -> ㅁㅓㄱ, 가 -> ㄱㅏ∅); others kept."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if _SYLLABLE_FIRST <= code <= _SYLLABLE_LAST:
+            index = code - _SYLLABLE_FIRST
+            out.append(_INITIAL[index // (_MEDIALS * _FINALS)])
+            out.append(_MEDIAL[index // _FINALS % _MEDIALS])
+            out.append(_FINAL[index % _FINALS])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def fasttext_hash(data):
+    """fastText's 32-bit FNV-1a variant of ``data`` (bytes, or str as UTF-8): bytes enter sign-extended."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    h = _FNV_OFFSET
+    for byte in data:
+        h ^= byte | 0xFFFFFF00 if byte >= 0x80 else byte  # uint32_t(int8_t(byte))
+        h = (h * _FNV_PRIME) & 0xFFFFFFFF
+    return h
+
+
+@dataclass(frozen=True)
+class SubwordScheme:
+    """How words become n-grams: ``kind`` jamo|char, n-gram lengths ``min_n``..``max_n``, ``buckets`` hash buckets."""
+    kind: str = "jamo"
+    min_n: int = 3
+    max_n: int = 6
+    buckets: int = 2_000_000
+
+    def validate(self):
+        """Raise TrainingError naming the option to fix."""
+        if self.kind not in KINDS:
+            raise TrainingError(f"unknown --subwords {self.kind!r}; use one of {', '.join(KINDS)}")
+        if not 1 <= self.min_n <= self.max_n:
+            raise TrainingError(f"need 1 <= --min-n <= --max-n (got min_n={self.min_n}, max_n={self.max_n})")
+        if not 1 <= self.buckets < 2 ** 32:
+            raise TrainingError(f"--buckets must be between 1 and 2**32 - 1 (got {self.buckets})")
+        return self
+
+    def to_config(self):
+        return asdict(self)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**{key: config[key] for key in ("kind", "min_n", "max_n", "buckets")})
+
+    def units(self, word):
+        """The character sequence n-grams are cut from, boundary markers included: 밥 -> <ㅂㅏㅂ> (jamo)."""
+        return BOW + (decompose_jamo(word) if self.kind == "jamo" else word) + EOW
+
+    def ngrams(self, word):
+        """fastText's n-grams of ``word`` in fastText's order (by start, then length); single boundary chars skipped."""
+        units = self.units(word)
+        size = len(units)
+        grams = []
+        for start in range(size):
+            for n in range(self.min_n, min(self.max_n, size - start) + 1):
+                if n == 1 and (start == 0 or start + n == size):
+                    continue
+                grams.append(units[start:start + n])
+        return grams
+
+    def bucket_ids(self, word):
+        """The hash bucket of each of ``word``'s n-grams (int64, repeats kept as fastText keeps them)."""
+        return np.array([fasttext_hash(gram) % self.buckets for gram in self.ngrams(word)], dtype=np.int64)
+
+
+def ngram_table(words, scheme):
+    """Every word's input rows, for a matrix of ``len(words)`` word rows followed by one row per used bucket.
+
+    Returns ``(row_offsets, rows, used_buckets)``: word i's rows are ``rows[row_offsets[i]:row_offsets[i + 1]]``,
+    its own row ``i`` first, then ``len(words) + j`` for each n-gram whose bucket is ``used_buckets[j]`` (sorted,
+    unique). Only buckets some vocabulary word uses get a row (the compact table).
+    """
+    per_word = [scheme.bucket_ids(word) for word in words]
+    lengths = np.array([1 + len(ids) for ids in per_word], dtype=np.int64)
+    row_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    flat = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
+    used_buckets, compact = np.unique(flat, return_inverse=True)
+    rows = np.empty(row_offsets[-1], dtype=np.int32)
+    is_word_row = np.zeros(row_offsets[-1], dtype=bool)
+    is_word_row[row_offsets[:-1]] = True
+    rows[is_word_row] = np.arange(len(words), dtype=np.int32)
+    rows[~is_word_row] = (len(words) + compact.ravel()).astype(np.int32)
+    return row_offsets, rows, used_buckets
+
+
+def update_gains(row_offsets, rows):
+    """Per word: how much the mean of its rows moves when each listed row gets the same update, divided by that update.
+
+    1 when a word lists every row once; more when a row is listed twice (a repeated n-gram or a bucket collision
+    inside one word), since that row then receives the update twice and counts twice in the mean.
+    """
+    gains = np.ones(len(row_offsets) - 1, dtype=np.float32)
+    for word in range(len(gains)):
+        listed = rows[row_offsets[word]:row_offsets[word + 1]]
+        _, multiplicity = np.unique(listed, return_counts=True)
+        if len(multiplicity) < len(listed):
+            gains[word] = float((multiplicity ** 2).sum()) / len(listed)
+    return gains
