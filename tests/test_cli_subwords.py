@@ -69,3 +69,18 @@ def test_min_n_above_max_n_is_a_one_line_error(eojeol_file, tmp_path):
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == ["Error: need 1 <= --min-n <= --max-n (got min_n=5, max_n=4)"]
     assert not (tmp_path / "x").exists()
+
+
+def test_similar_answers_for_an_eojeol_the_corpus_never_had(jamo_model):
+    result = _run("similar", jamo_model, HELD_OUT, "-k", 3, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert [row["word"][:2] for row in report["results"]].count("학교") >= 2, report
+    table = _run("similar", jamo_model, HELD_OUT, "-k", 3).output
+    assert table.startswith(f"({HELD_OUT} = mean of ") and "subword n-grams (<ㅎㅏ, " in table
+
+
+def test_unknown_without_any_known_ngram_is_a_one_line_error(jamo_model):
+    result = _run("similar", jamo_model, "xyz")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: 'xyz' is not in the vocabulary") and len(result.output.splitlines()) == 1
