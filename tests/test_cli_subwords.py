@@ -6,7 +6,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from tests.embeddings.test_subword_train import HELD_OUT, eojeol_corpus
+from tests.embeddings.test_subword_train import HELD_OUT, eojeol_lines
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm_cli.main import cli
 
@@ -14,11 +14,8 @@ from w2vlm_cli.main import cli
 @pytest.fixture
 def eojeol_file(tmp_path, monkeypatch):
     monkeypatch.setenv("W2VLM_CACHE", str(tmp_path / "cache"))
-    encoded = eojeol_corpus(lines=300)
     path = tmp_path / "eojeol.txt"
-    lines = (" ".join(encoded.types[i] for i in encoded.ids[a:b])
-             for a, b in zip(encoded.line_offsets[:-1], encoded.line_offsets[1:]))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(eojeol_lines(lines=300)) + "\n", encoding="utf-8")
     return path
 
 

@@ -10,34 +10,31 @@ from w2vlm.embeddings.subwords import SubwordScheme
 from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import ArtifactError, TrainingError
-from w2vlm.text.encode import EncodedCorpus
+from w2vlm.text.corpus import open_corpus
+from w2vlm.text.encode import encode_corpus
+from w2vlm.text.tokenize import get_tokenizer
 
 STEMS = [["학교", "교실", "선생님", "숙제"], ["바다", "파도", "모래", "여름"], ["영화", "배우", "감독", "극장"]]
 PARTICLES = ["을", "를", "이", "가", "에", "도", "은", "는", "의"]
 HELD_OUT = "학교의"  # never in the corpus: its vector comes from n-grams alone
 
 
-def eojeol_corpus(lines=500, seed=0):
-    """Lines of eojeol (stem + particle) from one topic each; as an EncodedCorpus with whitespace tokens."""
+def eojeol_lines(lines=500, seed=0):
+    """Lines of eojeol (stem + particle), each from one topic; HELD_OUT never occurs."""
     rng = np.random.default_rng(seed)
     text = []
     for _ in range(lines):
         stems = STEMS[rng.integers(len(STEMS))]
         words = [stems[rng.integers(4)] + PARTICLES[rng.integers(len(PARTICLES))] for _ in range(rng.integers(5, 12))]
-        text.append([w for w in words if w != HELD_OUT])
-    types, ids = [], {}
-    for line in text:
-        for word in line:
-            ids.setdefault(word, len(ids))
-    counts = np.bincount([ids[w] for line in text for w in line])
-    order = np.argsort(-counts, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    names = list(ids)
-    types = [names[i] for i in order]
-    flat = np.array([rank[ids[w]] for line in text for w in line], dtype=np.int32)
-    offsets = np.concatenate([[0], np.cumsum([len(line) for line in text])]).astype(np.int64)
-    return EncodedCorpus(types, counts[order], flat, offsets, {"name": "whitespace"})
+        text.append(" ".join(w for w in words if w != HELD_OUT))
+    return text
+
+
+def eojeol_corpus(directory, lines=500, seed=0):
+    """``eojeol_lines`` encoded with whitespace tokens (an EncodedCorpus)."""
+    path = directory / f"eojeol-{lines}-{seed}.txt"
+    path.write_text("\n".join(eojeol_lines(lines, seed)) + "\n", encoding="utf-8")
+    return encode_corpus(open_corpus(str(path)), get_tokenizer("whitespace"), cache=False, progress=False)
 
 
 def _config(**changes):
@@ -57,8 +54,8 @@ def _neighbour_topic_accuracy(vectors):
 
 
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
-def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model):
-    vectors, history = train_embeddings(eojeol_corpus(), _config(model=model), progress=False)
+def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model, tmp_path):
+    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model), progress=False)
     assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
     assert _neighbour_topic_accuracy(vectors) > 0.9
     assert HELD_OUT not in vectors
@@ -70,8 +67,8 @@ def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model):
 
 
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
-def test_layered_reference_learns_too(model):
-    encoded = eojeol_corpus(lines=200)
+def test_layered_reference_learns_too(model, tmp_path):
+    encoded = eojeol_corpus(tmp_path, lines=200)
     config = _config(model=model, epochs=3, batch_size=4)
     table = SubwordRows.build(encoded.types, config.subword_scheme())
     for fast in (False, True):
@@ -85,7 +82,7 @@ def test_layered_reference_learns_too(model):
 
 
 def test_only_used_buckets_are_stored_and_the_artifact_round_trips(tmp_path):
-    vectors, _ = train_embeddings(eojeol_corpus(lines=200), _config(buckets=2_000_000, epochs=1), progress=False)
+    vectors, _ = train_embeddings(eojeol_corpus(tmp_path, lines=200), _config(buckets=2_000_000, epochs=1), progress=False)
     subwords = vectors.subwords
     distinct = {int(b) for word in vectors.words for b in SubwordScheme("jamo").bucket_ids(word)}
     assert len(subwords.buckets) == len(distinct) < 2000
@@ -100,8 +97,8 @@ def test_only_used_buckets_are_stored_and_the_artifact_round_trips(tmp_path):
     assert WordVectors(["a", "b"], np.ones((2, 3))).subwords is None
 
 
-def test_composed_word_vector_is_the_mean_of_its_rows():
-    encoded = eojeol_corpus(lines=100)
+def test_composed_word_vector_is_the_mean_of_its_rows(tmp_path):
+    encoded = eojeol_corpus(tmp_path, lines=100)
     config = _config(epochs=1)
     table = SubwordRows.build(encoded.types, config.subword_scheme())
     W_in, _, _ = train_word2vec(encoded.ids, encoded.line_offsets, encoded.counts, config, progress=False,
@@ -115,7 +112,7 @@ def test_composed_word_vector_is_the_mean_of_its_rows():
 
 
 def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
-    vectors, _ = train_embeddings(eojeol_corpus(lines=100), _config(epochs=1), progress=False)
+    vectors, _ = train_embeddings(eojeol_corpus(tmp_path, lines=100), _config(epochs=1), progress=False)
     assert vectors.subwords.vector("xyz") is None and vectors.subwords.pieces("xyz") == []
     with pytest.raises(TrainingError, match="--min-n"):
         _config(min_n=5, max_n=3).validate()
