@@ -1,5 +1,7 @@
 """The NumPy/CuPy switch works on a CPU-only machine and fails clearly when a GPU is asked for."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -67,9 +69,23 @@ def test_seed_everything_is_reproducible():
     np.testing.assert_array_equal(a, b)
 
 
-def test_set_threads_accepts_none_and_int():
-    backend.set_threads(None)
-    backend.set_threads(1)
+def test_set_threads_limits_blas_and_numba_and_none_leaves_them():
+    import numba
+    from threadpoolctl import threadpool_info, threadpool_limits
+    numba_before = numba.get_num_threads()
+    blas_before = {pool["prefix"]: pool["num_threads"] for pool in threadpool_info()}
+    omp_before = os.environ.get("OMP_NUM_THREADS")
+    try:
+        backend.set_threads(None)
+        assert numba.get_num_threads() == numba_before
+        assert {pool["prefix"]: pool["num_threads"] for pool in threadpool_info()} == blas_before
+        backend.set_threads(1)
+        assert numba.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+        assert os.environ.get("OMP_NUM_THREADS") == omp_before  # the library never writes os.environ
+    finally:
+        numba.set_num_threads(numba_before)
+        threadpool_limits(limits=blas_before)
 
 
 def test_gpu_backend_on_cuda_machine():

@@ -1,7 +1,5 @@
 """The NumPy/CuPy switch: the only module that imports cupy, and only when asked to."""
 
-import os
-
 import numpy as np
 
 from .errors import BackendUnavailable
@@ -121,18 +119,14 @@ def seed_everything(seed, xp=np):
 
 
 def set_threads(threads):
-    """Limit BLAS and numba worker threads to ``threads`` for this process (None leaves them alone)."""
+    """Limit BLAS and numba worker threads to ``threads`` for this process (None leaves them alone).
+
+    Call it at the edge (the CLI, or a user's script) before the work starts; the library never calls it.
+    """
     if threads is None:
         return
+    import numba
+    from threadpoolctl import threadpool_limits
     threads = max(1, int(threads))
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(limits=threads)
-    except Exception:  # threadpoolctl is a soft helper; env vars still guide child processes
-        pass
-    os.environ["OMP_NUM_THREADS"] = str(threads)
-    try:
-        import numba
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    except ImportError:
-        pass
+    threadpool_limits(limits=threads)
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
