@@ -9,7 +9,7 @@ import click
 from w2vlm import artifacts, backend
 from w2vlm.errors import TrainingError
 
-from .options import corpus_options, open_inputs
+from .options import column_options, corpus_options, open_inputs
 
 logger = logging.getLogger("w2vlm")
 
@@ -75,6 +75,8 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
         run = saved.get("run", {})
         corpus = corpus or tuple(run.get("corpus", ()))
         valid, test = valid or run.get("valid"), test or run.get("test")
+        for key in ("column", "delimiter"):
+            corpus_opts[key] = corpus_opts[key] if corpus_opts[key] is not None else run.get(key)
     if not output:
         raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
     check_output(output, "lm")       # before any tokenizing or training
@@ -85,7 +87,8 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
         from w2vlm.text.tokenize import Tokenizer
         tokenizer = Tokenizer.from_config(saved["tokenizer"])
     text_opts = {"encoding": corpus_opts["encoding"], "errors": corpus_opts["errors"],
-                 "normalize": "NFKC" if corpus_opts["normalize"] else None}
+                 "normalize": "NFKC" if corpus_opts["normalize"] else None,
+                 "column": corpus_opts["column"], "delimiter": corpus_opts["delimiter"]}
     data = prepare_lm_data(
         corpus_obj, tokenizer,
         valid=open_corpus(valid, **text_opts) if valid else None,
@@ -120,7 +123,8 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
                 f", test {len(data.test_ids):,}" if data.test_ids is not None else "")
     run_info = {"run": {"corpus": list(corpus), "valid": valid, "test": test, "min_count": min_count,
                         "max_vocab": max_vocab, "seed": settings.seed, "init_embeddings": init_embeddings,
-                        "normalize": text_opts["normalize"]}}
+                        "normalize": text_opts["normalize"], "column": text_opts["column"],
+                        "delimiter": text_opts["delimiter"]}}
     if saved is not None:
         run_info = {"run": saved.get("run", {})}
     in_place = bool(resume) and Path(resume).resolve() == Path(output).resolve()
@@ -158,8 +162,10 @@ def _saved_vocab(directory):
 @click.option("--errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of the number.")
+@column_options
 @click.pass_obj
-def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, errors, threads, as_json):
+def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, errors, threads, as_json, column,
+               delimiter):
     """Perplexity of the model in DIR on CORPUS (files or a corpus name), tokenized the model's own way.
 
     Every token counts, <eos> after every line included; words outside the vocabulary count as <unk>.
@@ -172,7 +178,8 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
     backend.set_threads(threads)
     lm = load_lm(model_dir, xp=backend.get_xp(settings.device))
     normalize = lm.config.get("run", {}).get("normalize")
-    text = open_corpus(list(corpus), encoding=encoding, errors=errors, normalize=normalize, split=split)
+    text = open_corpus(list(corpus), encoding=encoding, errors=errors, normalize=normalize, split=split,
+                       column=column, delimiter=delimiter)
     ids, _ = encode_corpus(text, lm.tokenizer, progress=not settings.quiet).to_ids(lm.vocab, oov="unk", eos=True)
     result = score_stream(lm.model, ids, lm.start_id, batch_size=batch_size, bptt=bptt, progress=not settings.quiet)
     unk = int((ids == lm.vocab.unk_id).sum()) if lm.vocab.unk_id is not None else 0

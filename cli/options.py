@@ -1,5 +1,5 @@
 """Options every corpus-reading command shares (--encoding, --errors, --normalize, --tokenizer, --pos, --workers,
---scheduler) and the one way commands turn them into an encoded corpus."""
+--scheduler, --column, --delimiter) and the one way commands turn them into an encoded corpus."""
 
 import click
 
@@ -19,6 +19,23 @@ class TokenizerSpec(click.ParamType):
         if name not in available_tokenizers():
             self.fail(f"unknown tokenizer '{name}'; choose one of: {', '.join(available_tokenizers())}", param, ctx)
         return value
+
+
+_COLUMN_OPTIONS = [
+    click.option("--column", metavar="NAME|INDEX", default=None,
+                 help="Read only this column of TSV/CSV input: a header name or a 0-based index (the header line "
+                      "is detected and skipped)."),
+    click.option("--delimiter", metavar="CHAR", default=None,
+                 help="Column delimiter for --column: tab, comma or one character [default: tab when the first "
+                      "line has one, else comma]."),
+]
+
+
+def column_options(command):
+    """Add --column and --delimiter (read one column of TSV/CSV files: NSMC's ratings_train.txt --column document)."""
+    for option in reversed(_COLUMN_OPTIONS):
+        command = option(command)
+    return command
 
 
 def corpus_options(command):
@@ -42,6 +59,7 @@ def corpus_options(command):
         click.option("--scheduler", default=None, metavar="local|ADDRESS",
                      help="Tokenize on Dask: 'local' starts a LocalCluster of --workers processes; an address "
                           "(tcp://host:8786) uses a running cluster. Needs pip install 'w2vlm[distributed]'."),
+        *_COLUMN_OPTIONS,
     ]
     for option in reversed(options):
         command = option(command)
@@ -49,13 +67,13 @@ def corpus_options(command):
 
 
 def load_corpus_and_tokenizer(specs, *, encoding="utf-8", errors="strict", normalize=False, tokenizer=None,
-                              pos=False, workers=1, scheduler=None, split="train"):
+                              pos=False, workers=1, scheduler=None, split="train", column=None, delimiter=None):
     """Open the corpus (``specs`` empty -> the embedded default Korean corpus) and the tokenizer the options
     name, or the corpus's default tokenizer. ``workers`` and ``scheduler`` are accepted (and ignored) so that a
     command can pass all of its corpus options; hand them to encode_corpus / tokenize_lines."""
     specs = list(specs) if specs else None
     corpus = open_corpus(specs, encoding=encoding, errors=errors, normalize="NFKC" if normalize else None,
-                         split=split)
+                         split=split, column=column, delimiter=delimiter)
     return corpus, get_tokenizer(tokenizer or corpus.default_tokenizer, pos=pos)
 
 

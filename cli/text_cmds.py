@@ -15,14 +15,13 @@ from .tables import format_table
 @click.argument("inputs", nargs=-1, metavar="[INPUT]...")
 @corpus_options
 @click.pass_context
-def tokenize(ctx, inputs, encoding, errors, normalize, tokenizer, pos, workers, scheduler=None):
+def tokenize(ctx, inputs, workers, scheduler=None, **corpus_opts):
     """Print the tokens of every non-blank line of INPUT, space-separated, one output line per input line.
 
     INPUT: files, folders (read recursively), globs, named corpora (`w2vlm corpora list`; ptb:valid picks a
     split) or - for stdin. With no INPUT, stdin is read.
     """
-    corpus, tok = load_corpus_and_tokenizer(list(inputs) or ["-"], encoding=encoding, errors=errors,
-                                            normalize=normalize, tokenizer=tokenizer, pos=pos)
+    corpus, tok = load_corpus_and_tokenizer(list(inputs) or ["-"], **corpus_opts)
     out = sys.stdout
     quiet = getattr(ctx.obj, "quiet", False)
     progress = not quiet and not out.isatty()  # a bar only when the tokens go to a file or pipe

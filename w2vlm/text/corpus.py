@@ -3,6 +3,7 @@
 import codecs
 import glob
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -11,11 +12,11 @@ import sys
 import tempfile
 import unicodedata
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import CorpusError
-from . import catalog
+from . import catalog, columns
 
 logger = logging.getLogger("w2vlm")
 
@@ -28,8 +29,9 @@ class Source:
     """One file of a corpus: plain text, or a TSV whose ``column`` holds the text."""
     path: Path
     format: str = "text"
-    column: str = None
+    column: object = None  # a header name (str) or a 0-based index (int): read only that column of each line
     label: str = None  # how messages name it ("<stdin>" for a spooled stdin)
+    delimiter: str = None  # of the columns; None: tab when the first line has one, else comma
 
     @property
     def name(self):
@@ -79,7 +81,8 @@ class Corpus:
         options = {"encoding": self.encoding, "errors": self.errors, "normalize": self.normalize, "v": 1}
         digest.update(json.dumps(options, sort_keys=True).encode())
         for source in self.sources:
-            digest.update(json.dumps([source.format, source.column]).encode())
+            digest.update(json.dumps([source.format, source.column] + ([source.delimiter] if source.delimiter
+                                                                           else [])).encode())
             digest.update(_file_digest(source.path).encode())
         return digest.hexdigest()
 
@@ -129,25 +132,23 @@ def _read_lines(source, encoding, errors, normalize, start=0, end=None):
             raise CorpusError(f"{source.name} looks like a binary file ({nuls} NUL bytes in its first "
                               f"{len(head):,} bytes); pass a plain-text file (compressed files are not read)")
         handle.seek(0)
-        column = None
+        plan = None
+        if source.column is not None:  # found from the file's first lines, whichever range this is
+            plan = columns.plan_column(_head_lines(handle, source, encoding, errors), source.column,
+                                       source.delimiter, source.name)
+            handle.seek(0)
         if wide:
             lines = _wide_lines(handle, source, encoding, errors)
         else:
             if start > 0:
-                if source.format == "tsv":  # the header is not in this range: find the column first
-                    column = _tsv_column(source, next(_decoded_lines(handle, source, encoding, errors))[1])
                 handle.seek(start - 1)
                 handle.readline()  # the rest of the line that holds byte start - 1 belongs to an earlier range
             lines = _decoded_lines(handle, source, encoding, errors, start, end)
+        if start == 0:
+            lines = _without_bom(lines)
+        if plan is not None:
+            lines = columns.pick_column(lines, plan, from_file_start=start == 0)
         for lineno, text in lines:
-            if lineno == 1 and start == 0 and text.startswith("\ufeff"):
-                text = text[1:]
-            if source.format == "tsv":
-                fields = text.rstrip("\r\n").split("\t")
-                if column is None:
-                    column = _tsv_column(source, text)
-                    continue
-                text = fields[column] if column < len(fields) else ""
             text = text.strip()
             if not text:
                 continue
@@ -158,11 +159,22 @@ def _read_lines(source, encoding, errors, normalize, start=0, end=None):
             yield text
 
 
-def _tsv_column(source, header):
-    fields = header.lstrip("\ufeff").rstrip("\r\n").split("\t")
-    if source.column not in fields:
-        raise CorpusError(f"{source.name}: no '{source.column}' column in the TSV header {fields}")
-    return fields.index(source.column)
+def _head_lines(handle, source, encoding, errors):
+    """The first lines of the open file (BOM removed), for finding its columns; the caller seeks back."""
+    import io
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        stream = io.TextIOWrapper(handle, encoding=encoding, errors=errors, newline=None)
+        lines = enumerate(stream, 1)
+        head = [text for _, text in itertools.islice(_without_bom(lines), columns.SAMPLE_LINES)]
+        stream.detach()
+        return head
+    lines = _without_bom(_decoded_lines(handle, source, encoding, errors))
+    return [text for _, text in itertools.islice(lines, columns.SAMPLE_LINES)]
+
+
+def _without_bom(lines):
+    for lineno, text in lines:
+        yield lineno, text[1:] if lineno == 1 and text.startswith("\ufeff") else text
 
 
 def _decoded_lines(handle, source, encoding, errors, start=0, end=None):
@@ -216,7 +228,23 @@ def _guess_language(corpus, max_lines=200):
 
 
 def _catalog_source(info, path):
-    return Source(Path(path), info.get("format", "text"), info.get("column"))
+    fmt = info.get("format", "text")
+    return Source(Path(path), fmt, info.get("column"), delimiter="\t" if fmt == "tsv" else None)
+
+
+def _with_column(sources, column, delimiter, encoding, errors):
+    """Sources reading ``column`` (split by ``delimiter``) when one is given; otherwise a one-line warning for the
+    first plain file that looks like a TSV file with a header."""
+    if column is not None:
+        return [replace(source, column=column, delimiter=delimiter or source.delimiter) for source in sources]
+    for source in sources:
+        if source.column is None:
+            head = list(itertools.islice(_read_lines(source, encoding, errors, None), columns.SAMPLE_LINES))
+            hint = columns.table_hint(head, source.name)
+            if hint:
+                logger.warning("%s", hint)
+                break
+    return sources
 
 
 def _spool_stdin():
@@ -260,9 +288,14 @@ def _expand(spec, split):
                       f"(named corpora: {', '.join(catalog.names())}; see `w2vlm corpora list`)")
 
 
-def open_corpus(specs=None, *, encoding="utf-8", errors="strict", normalize=None, split="train"):
+def open_corpus(specs=None, *, encoding="utf-8", errors="strict", normalize=None, split="train", column=None,
+                delimiter=None):
     """Open files, folders (recursive, sorted), globs, "-" (stdin) or catalog names ("ptb", "nsmc:test") as one
-    Corpus. ``None``/``[]`` gives the embedded default Korean corpus (KoNLPy's kolaw + kobill)."""
+    Corpus. ``None``/``[]`` gives the embedded default Korean corpus (KoNLPy's kolaw + kobill). ``column`` (a
+    header name or a 0-based index) reads one column of TSV/CSV files, split by ``delimiter`` (default: tab when
+    the first line has one, else comma); it overrides a catalog entry's own column."""
+    column = columns.parse_column(column)
+    delimiter = columns.parse_delimiter(delimiter)
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -288,6 +321,7 @@ def open_corpus(specs=None, *, encoding="utf-8", errors="strict", normalize=None
             entries.append(entry_name)
             if spec == "-":
                 spool = found[0].path
+        sources = _with_column(sources, column, delimiter, encoding, errors)
     except BaseException:
         if spool is not None:
             _unlink_quietly(spool)
