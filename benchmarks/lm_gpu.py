@@ -6,8 +6,7 @@ The network is the book's BetterRnnlm / PyTorch word_language_model "medium": em
 linear tied to the embedding, dropout 0.5 on the embedding, between layers and on the output; bptt 35, SGD lr 20,
 global-norm clipping 0.25. Both systems read device-resident batches cut from the same PTB stream and carry the
 hidden state across windows (truncated BPTT). w2vlm runs twice: with the plain xp layers ("w2vlm-xp") and with
-``w2vlm.nn.gpu_kernels`` (fused LSTM gates + softmax-CE, "w2vlm-fused"; patched into ``time_layers._fused`` when
-it does not dispatch there already). Evaluation: dropout off, the same batch size, loss of each window. Each repeat
+``w2vlm.nn.gpu_kernels`` (fused LSTM gates + softmax-CE, "w2vlm-fused": ``RNNLM(..., fused=True)``). Evaluation: dropout off, the same batch size, loss of each window. Each repeat
 times --steps windows after warm-up, synchronizing the device before reading the clock; systems alternate order.
 TF32 is off for both unless --tf32 (cuDNN's own default is on; it is switched off here for a like-for-like run).
 """
@@ -58,29 +57,14 @@ class W2VLM:
     def __init__(self, name, vocab_size):
         import cupy
         from w2vlm.lm import LMConfig, RNNLM
-        from w2vlm.nn import gpu_kernels, time_layers
         from w2vlm.nn.optim import SGD, clip_grads
         self.name, self.cupy, self.clip_grads = name, cupy, clip_grads
-        self.fused, self.gpu_kernels, self.time_layers = name == "w2vlm-fused", gpu_kernels, time_layers
-        self._original = time_layers._fused
         config = LMConfig(vocab_size=vocab_size, num_layers=2, embed_size=D, hidden_size=H, dropout=DROPOUT,
                           tie_weights=True)
-        self.model = RNNLM(config, xp=cupy, rng=np.random.default_rng(0))
+        self.model = RNNLM(config, xp=cupy, rng=np.random.default_rng(0), fused=name == "w2vlm-fused")
         self.optimizer = SGD(lr=LR)
 
-    def _use(self):
-        """Point time_layers at the fused kernels (or away from them) for this system's calls."""
-        original, kernels = self._original, self.gpu_kernels
-        kernels.ENABLED = self.fused
-
-        def fused(x):
-            if type(x).__module__.startswith("cupy"):
-                return kernels if kernels.ENABLED and x.dtype in (np.float32, np.float64) else None
-            return original(x)
-        self.time_layers._fused = fused
-
     def train(self, data):
-        self._use()
         model = self.model
         model.train()
         for xs, ts in data:
@@ -91,7 +75,6 @@ class W2VLM:
         return loss
 
     def evaluate(self, data):
-        self._use()
         model = self.model
         model.eval()
         total = 0.0

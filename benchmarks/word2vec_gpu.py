@@ -4,7 +4,7 @@
 
 Corpora: ``ptb`` = PTB train (929k words), ``big`` = PTB train repeated to at least --big-words (20 M) words; both
 for --epochs epochs with the same settings for every system (CBOW, dim 100, window 5, negatives 5, sample 1e-3).
-Systems: w2vlm-gpu (``fast_gpu.train_word2vec_gpu``, one run per --blocks value), w2vlm-cpu (numba kernel,
+Systems: w2vlm-gpu (``train_word2vec(xp=cupy)``: the fused CUDA runner, one run per --blocks value), w2vlm-cpu (numba kernel,
 threads = os.cpu_count()) and gensim (workers = os.cpu_count()). Words/s = raw corpus words x epochs / training
 seconds (vocabulary building excluded). Quality by gensim's evaluators for all: Google analogy accuracy (%),
 WordSim353 and SimLex-999 Spearman. GPU memory traffic is the logical bytes of the updates (every context and
@@ -85,13 +85,15 @@ def config_for(args, threads=1):
 def run_gpu(args, words, ids, offsets, counts, raw_words, blocks):
     import cupy
     from w2vlm.embeddings import fast_gpu
+    from w2vlm.embeddings.train import train_word2vec
     if blocks == "full":
         blocks = fast_gpu.default_blocks(cupy)
     blocks = None if blocks == "auto" else int(blocks)
-    W_in, _, history, run = fast_gpu.train_word2vec_gpu(ids, offsets, counts, config_for(args), raw_words=raw_words,
-                                                        blocks=blocks, tile=args.tile, vec=args.vec,
-                                                        min_blocks=args.min_blocks)
-    _, examples, _, contexts = run.totals
+    options = dict(blocks=blocks, tile=args.tile, vec=args.vec, min_blocks=args.min_blocks)
+    W_in, _, history = train_word2vec(ids, offsets, counts, config_for(args), xp=cupy, raw_words=raw_words,
+                                      progress=False, kernel_options=options)
+    examples = sum(epoch["examples"] for epoch in history.epochs)
+    contexts = examples * (args.window + 1)  # estimate: a shrunk window keeps (window + 1) / 2 words a side on average
     row = 4 * args.dim
     out_rows = examples * (1 + args.negatives)
     in_rows = contexts if args.model == "cbow" else examples

@@ -107,7 +107,7 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
                                 tie_weights=tie_weights)
         config = TrainConfig(batch_size=batch_size, bptt=bptt, optimizer=optimizer, clip=clip, epochs=epochs,
                              lr=lr if lr is not None else (20.0 if optimizer == "sgd" else 0.002))
-    model = RNNLM(model_config, xp=xp, rng=rng)
+    model = RNNLM(model_config, xp=xp, rng=rng, fused=settings.fused)
     if init_embeddings and not resume:
         from w2vlm.embeddings.vectors import WordVectors
         vectors = WordVectors.load(init_embeddings)
@@ -176,7 +176,7 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
     from w2vlm.text.encode import encode_corpus
 
     backend.set_threads(threads)
-    lm = load_lm(model_dir, xp=backend.get_xp(settings.device))
+    lm = load_lm(model_dir, xp=backend.get_xp(settings.device), fused=settings.fused)
     normalize = lm.config.get("run", {}).get("normalize")
     text = open_corpus(list(corpus), encoding=encoding, errors=errors, normalize=normalize, split=split,
                        column=column, delimiter=delimiter)
@@ -214,7 +214,7 @@ def generate(settings, model_dir, prompt, length, temperature, top_k, top_p, see
 
     if stream and as_json:
         raise click.UsageError("--stream prints text as it comes; --json prints one object at the end: pick one")
-    lm = load_lm(model_dir, xp=backend.get_xp(settings.device))
+    lm = load_lm(model_dir, xp=backend.get_xp(settings.device), fused=settings.fused)
     rng = np.random.default_rng(settings.seed if seed is None else seed)
     options = dict(length=length, rng=rng, temperature=temperature, top_k=top_k, top_p=top_p, skip=skip,
                    stop_at_eos=stop_at_eos)

@@ -16,6 +16,7 @@ class Settings:
     device: str = "cpu"
     seed: int = 0
     quiet: bool = False
+    fused: bool = True
 
 
 class W2VLMGroup(click.Group):
@@ -57,11 +58,13 @@ def _one_line(exc):
               help="Where models run: cpu (NumPy), gpu (CuPy) or auto (gpu when CuPy sees a CUDA device).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed for weights, sampling and generation.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or log messages; results only.")
+@click.option("--no-fused", "no_fused", is_flag=True,
+              help="Run the plain layered reference instead of the fused kernels (numba on cpu, CUDA on gpu).")
 @click.version_option(__version__, prog_name="w2vlm")
 @click.pass_context
-def cli(ctx, device, seed, quiet):
+def cli(ctx, device, seed, quiet, no_fused):
     """Word2vec (CBOW) and RNN/LSTM language models for Korean and English text."""
-    ctx.obj = Settings(device=device, seed=seed, quiet=quiet)
+    ctx.obj = Settings(device=device, seed=seed, quiet=quiet, fused=not no_fused)
     logger = logging.getLogger("w2vlm")
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         handler = _StderrHandler()

@@ -38,7 +38,7 @@ log = logging.getLogger("w2vlm")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="CPU training threads (Hogwild, like gensim's workers).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
-              help="Targets per step on --device gpu (the CPU kernel updates word by word).")
+              help="Targets per step of the layered model (--no-fused); the fused kernels update word by word.")
 @click.option("--subwords", type=click.Choice(["jamo", "char"]), default=None,
               help="fastText subword vectors: a word is the mean of its vector and its hashed n-gram vectors "
                    "(jamo: Hangul split into initial/medial/final jamo first). Gives vectors to unseen words.")
@@ -75,7 +75,7 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
     if metrics is not None:
         check_file_output(metrics)
     encoded, _ = encode_inputs(corpus, progress=not settings.quiet, **text_options)
-    vectors, history = train(encoded, config, xp=xp, progress=not settings.quiet)
+    vectors, history = train(encoded, config, xp=xp, progress=not settings.quiet, fused=settings.fused)
     saved = dict(asdict(config), corpus=encoded.description, device=settings.device,
                  training={"loss": history.loss, "words_per_sec": history.words_per_sec,
                            "train_seconds": history.train_seconds, "raw_words": history.raw_words})

@@ -74,8 +74,8 @@ def scatter_add(target, indices, values):
     ``indices`` is 1-D; ``values`` has shape ``(len(indices),) + target.shape[1:]``.
     """
     if type(target).__module__.startswith("cupy"):
-        import cupyx
-        cupyx.scatter_add(target, indices, values)
+        import cupy
+        cupy.add.at(target, indices, values)  # cupyx.scatter_add is deprecated since CuPy 13
         return target
     indices = np.asarray(indices)
     if target.ndim == 2 and values.ndim == 2 and target.flags.c_contiguous and len(indices) > 32:

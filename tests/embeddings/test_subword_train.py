@@ -72,7 +72,7 @@ def test_layered_reference_learns_too(model, tmp_path):
     config = _config(model=model, epochs=3, batch_size=4)
     table = SubwordRows.build(encoded.types, config.subword_scheme())
     for fast in (False, True):
-        W_in, W_out, history = train_word2vec(encoded.ids, encoded.line_offsets, encoded.counts, config, fast=fast,
+        W_in, W_out, history = train_word2vec(encoded.ids, encoded.line_offsets, encoded.counts, config, fused=fast,
                                               progress=False, subword_rows=table)
         assert W_in.shape == (table.n_rows, 24) and W_out.shape == (len(encoded.types), 24)
         assert history.epochs[-1]["loss"] < history.epochs[0]["loss"] < 4.2  # starts at 6 log 2 = 4.16

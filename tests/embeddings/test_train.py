@@ -46,7 +46,7 @@ def _config(**changes):
 @pytest.mark.parametrize("fast", [True, False])
 def test_training_learns_topics(model, fast):
     ids, offsets, counts, topic = topic_corpus(lines=600 if fast else 250)  # the layered path steps 2 targets
-    W_in, W_out, history = train_word2vec(ids, offsets, counts, _config(model=model), fast=fast, progress=False)
+    W_in, W_out, history = train_word2vec(ids, offsets, counts, _config(model=model), fused=fast, progress=False)
     assert W_in.shape == W_out.shape == (len(counts), 16) and W_in.dtype == np.float32
     losses = [epoch["loss"] for epoch in history.epochs]
     assert len(losses) == 3 and losses[-1] < losses[0]
@@ -55,7 +55,7 @@ def test_training_learns_topics(model, fast):
 
 def test_fast_and_reference_paths_reach_similar_loss():
     ids, offsets, counts, _ = topic_corpus(lines=250, seed=1)
-    finals = [train_word2vec(ids, offsets, counts, _config(), fast=fast, progress=False)[2].loss
+    finals = [train_word2vec(ids, offsets, counts, _config(), fused=fast, progress=False)[2].loss
               for fast in (True, False)]
     assert finals[0] == pytest.approx(finals[1], rel=0.1)
 

@@ -145,18 +145,16 @@ def test_sigmoid_with_loss_and_dropout_on_gpu(cp):
 
 
 @pytest.mark.parametrize("fused_numpy", [True, False])
-def test_time_lstm_layer_on_gpu_equals_numpy(cp, fused_numpy, monkeypatch):
+def test_time_lstm_layer_on_gpu_equals_numpy(cp, fused_numpy):
     """The plain xp TimeLSTM on CuPy against NumPy (numba-fused or plain); tests/gpu/test_lm_gpu.py covers more."""
-    from w2vlm.nn import gpu_kernels, lstm_kernels, recurrent
-    monkeypatch.setattr(lstm_kernels, "ENABLED", fused_numpy)
-    monkeypatch.setattr(gpu_kernels, "ENABLED", False)
+    from w2vlm.nn import recurrent
     rng = np.random.default_rng(5)
     N, T, D, H = 3, 5, 4, 6
     params = [(rng.standard_normal(s) * 0.4).astype(np.float32) for s in ((D, 4 * H), (H, 4 * H), (4 * H,))]
     xs, dhs = rng.standard_normal((N, T, D)).astype(np.float32), rng.standard_normal((N, T, H)).astype(np.float32)
     out = []
     for xp in (np, cp):
-        layer = recurrent.TimeLSTM(*[xp.asarray(p.copy()) for p in params])
+        layer = recurrent.TimeLSTM(*[xp.asarray(p.copy()) for p in params], fused=fused_numpy and xp is np)
         hs = layer.forward(xp.asarray(xs))
         dx = layer.backward(xp.asarray(dhs))
         out.append([backend.to_cpu(a) for a in (hs, dx, *layer.grads)])

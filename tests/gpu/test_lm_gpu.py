@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tests.gpu import nvcc_compile, require_gpu
-from w2vlm.nn import gpu_kernels, recurrent, time_layers
+from w2vlm.nn import gpu_kernels, lstm_kernels, recurrent, time_layers
+from w2vlm.nn.fused import kernels_for
 
 pytestmark = pytest.mark.gpu
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
@@ -15,20 +16,9 @@ def cp():
     return require_gpu()
 
 
-@pytest.fixture(params=["reference", "fused"])
-def gpu_path(request, monkeypatch, cp):
-    """Run time_layers on CuPy through the plain xp code or through gpu_kernels (patched in until time_layers
-    dispatches CuPy arrays there itself; gpu_kernels.ENABLED=False turns that dispatch off again)."""
-    if request.param == "fused":
-        original = time_layers._fused
-
-        def fused(x):
-            if type(x).__module__.startswith("cupy"):
-                return gpu_kernels if x.dtype in (np.float32, np.float64) else None
-            return original(x)
-        monkeypatch.setattr(time_layers, "_fused", fused)
-    else:
-        monkeypatch.setattr(gpu_kernels, "ENABLED", False)
+@pytest.fixture(params=[False, True], ids=["reference", "fused"])
+def fused(request, cp):
+    """The layers' ``fused`` knob on CuPy: the plain xp code, or the CUDA kernels of gpu_kernels."""
     return request.param
 
 
@@ -135,9 +125,13 @@ def test_token_nll_matches_the_evaluation_reference(cp):
     cp.testing.assert_array_equal(dev_logits, before)
 
 
-def test_time_layers_dispatch_cupy_arrays_to_gpu_kernels(cp):
-    if time_layers._fused(cp.zeros(2, dtype=np.float32)) is not gpu_kernels:
-        pytest.xfail("time_layers._fused does not hand CuPy arrays to gpu_kernels yet (see gpu_notes.md)")
+@pytest.mark.parametrize("family", ["lstm", "softmax"])
+def test_the_arrays_choose_the_kernels(cp, family):
+    for dtype in (np.float32, np.float64):
+        assert kernels_for(cp.zeros(2, dtype=dtype), family) is gpu_kernels  # self-check passed on this device
+        assert kernels_for(np.zeros(2, dtype=dtype), family) is lstm_kernels
+        assert kernels_for(cp.zeros(2, dtype=dtype), family, fused=False) is None
+    assert kernels_for(cp.zeros(2, dtype=np.int32), family) is None
 
 
 # --- layers and the whole model on CuPy against NumPy -------------------------------------------------------------
@@ -152,13 +146,13 @@ def _to_host(g):
 
 
 @pytest.mark.parametrize("stateful_batches", [1, 2])
-def test_time_lstm_on_gpu_matches_numpy(cp, gpu_path, stateful_batches):
+def test_time_lstm_on_gpu_matches_numpy(cp, fused, stateful_batches):
     rng = np.random.default_rng(1)
     N, T, D, H = 6, 11, 13, 17
     params = [_rand(rng, (D, 4 * H), np.float32, 0.3), _rand(rng, (H, 4 * H), np.float32, 0.3),
               _rand(rng, (4 * H,), np.float32, 0.1)]
     cpu = recurrent.TimeLSTM(*[p.copy() for p in params], stateful=True)
-    gpu = recurrent.TimeLSTM(*[cp.asarray(p) for p in params], stateful=True)
+    gpu = recurrent.TimeLSTM(*[cp.asarray(p) for p in params], stateful=True, fused=fused)
     for _ in range(stateful_batches):
         xs, dhs = _rand(rng, (N, T, D), np.float32), _rand(rng, (N, T, H), np.float32)
         want, got = cpu.forward(xs), gpu.forward(cp.asarray(xs))
@@ -170,11 +164,11 @@ def test_time_lstm_on_gpu_matches_numpy(cp, gpu_path, stateful_batches):
 
 
 @pytest.mark.parametrize("tied", [False, True])
-def test_rnnlm_on_gpu_matches_numpy(cp, gpu_path, tied):
+def test_rnnlm_on_gpu_matches_numpy(cp, fused, tied):
     from w2vlm.lm import LMConfig, RNNLM
     config = LMConfig(vocab_size=50, num_layers=2, embed_size=24, hidden_size=24, tie_weights=tied)
     cpu = RNNLM(config, rng=np.random.default_rng(0))
-    gpu = RNNLM(config, xp=cp, rng=np.random.default_rng(0))
+    gpu = RNNLM(config, xp=cp, rng=np.random.default_rng(0), fused=fused)
     rng = np.random.default_rng(2)
     for _ in range(2):  # the second batch starts from the carried state
         xs, ts = rng.integers(0, 50, (4, 9)), rng.integers(0, 50, (4, 9))
@@ -187,11 +181,12 @@ def test_rnnlm_on_gpu_matches_numpy(cp, gpu_path, tied):
             np.testing.assert_allclose(_to_host(g_gpu), _to_host(g_cpu), rtol=1e-4, atol=1e-5, err_msg=name)
 
 
-def test_sgd_training_on_gpu_tracks_numpy(cp, gpu_path):
+def test_sgd_training_on_gpu_tracks_numpy(cp, fused):
     from w2vlm.lm import LMConfig, RNNLM
     from w2vlm.nn.optim import SGD, clip_grads
     config = LMConfig(vocab_size=40, num_layers=2, embed_size=16, hidden_size=16, tie_weights=True)
-    models = [RNNLM(config, rng=np.random.default_rng(0)), RNNLM(config, xp=cp, rng=np.random.default_rng(0))]
+    models = [RNNLM(config, rng=np.random.default_rng(0)),
+              RNNLM(config, xp=cp, rng=np.random.default_rng(0), fused=fused)]
     rng = np.random.default_rng(3)
     batches = [(rng.integers(0, 40, (8, 12)), rng.integers(0, 40, (8, 12))) for _ in range(10)]
     losses = []
@@ -208,13 +203,14 @@ def test_sgd_training_on_gpu_tracks_numpy(cp, gpu_path):
         np.testing.assert_allclose(p_gpu.get(), p_cpu, rtol=1e-3, atol=1e-4, err_msg=name)
 
 
-def test_perplexity_on_gpu_equals_numpy(cp, gpu_path):
+def test_perplexity_on_gpu_equals_numpy(cp, fused):
     from w2vlm.lm import LMConfig, RNNLM
     from w2vlm.lm.evaluate import score_stream
     config = LMConfig(vocab_size=30, num_layers=1, embed_size=8, hidden_size=8)
     ids = np.random.default_rng(4).integers(0, 30, 500)
     want = score_stream(RNNLM(config, rng=np.random.default_rng(0)), ids, 0, batch_size=3, bptt=7)
-    got = score_stream(RNNLM(config, xp=cp, rng=np.random.default_rng(0)), ids, 0, batch_size=3, bptt=7)
+    got = score_stream(RNNLM(config, xp=cp, rng=np.random.default_rng(0), fused=fused), ids, 0, batch_size=3,
+                       bptt=7)
     assert got.ppl == pytest.approx(want.ppl, rel=1e-5) and got.tokens == want.tokens
 
 

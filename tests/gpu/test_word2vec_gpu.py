@@ -256,11 +256,11 @@ def test_gpu_training_learns_topics_like_the_cpu_path(cp, model):
     from w2vlm.embeddings.train import train_word2vec
     ids, offsets, counts, topic = topic_corpus(lines=600)
     config = Word2VecConfig(model=model, dim=16, window=3, min_count=1, sample=0.0, epochs=3, lr=0.05, seed=3)
-    W_in, W_out, history, run = fast_gpu.train_word2vec_gpu(ids, offsets, counts, config)
+    W_in, W_out, history = train_word2vec(ids, offsets, counts, config, xp=cp, progress=False)
     assert W_in.shape == W_out.shape == (len(counts), 16) and W_in.dtype == np.float32
     losses = [epoch["loss"] for epoch in history.epochs]
     assert losses[-1] < losses[0] and _topic_accuracy(W_in, topic) >= 0.9
-    assert run.totals[2] == 3 * len(ids)  # no subsampling: every word kept, every epoch
+    assert [e["trained_words"] for e in history.epochs] == [len(ids)] * 3  # no subsampling: every word kept
     cpu = train_word2vec(ids, offsets, counts, config, progress=False)[2]
     assert losses[-1] == pytest.approx(cpu.loss, rel=0.1)
 
@@ -272,7 +272,9 @@ def test_full_concurrency_on_a_larger_vocabulary_still_learns(cp, blocks):
     counts = np.bincount(ids, minlength=1920)
     topic = np.tile(topic, 60)
     config = Word2VecConfig(dim=32, window=5, min_count=1, sample=1e-3, epochs=3, lr=0.025, seed=1)
-    W_in, _, history, _ = fast_gpu.train_word2vec_gpu(ids, offsets, counts, config, blocks=blocks)
+    from w2vlm.embeddings.train import train_word2vec
+    W_in, _, history = train_word2vec(ids, offsets, counts, config, xp=cp, progress=False,
+                                      kernel_options={"blocks": blocks})
     losses = [epoch["loss"] for epoch in history.epochs]
     assert np.isfinite(W_in).all() and losses[-1] < losses[0]
     assert _topic_accuracy(W_in, topic) >= 0.8
@@ -293,12 +295,13 @@ def test_runner_speaks_the_training_loop_protocol(cp):
     assert new_in.dtype == np.float32 and isinstance(new_in, np.ndarray) and not np.allclose(new_in, W_in)
 
 
-def test_train_word2vec_on_gpu_learns(cp):
-    """Whatever train.py runs for xp=cupy (the layered model, or this kernel once dispatched) learns topics."""
+@pytest.mark.parametrize("fused", [True, False])
+def test_train_word2vec_on_gpu_learns(cp, fused):
+    """Both runners train.py has for xp=cupy (the fused kernel, the layered model) learn topics."""
     from w2vlm.embeddings.train import train_word2vec
     ids, offsets, counts, topic = topic_corpus(lines=250)
     config = Word2VecConfig(dim=16, window=3, min_count=1, sample=0.0, epochs=3, lr=0.05, seed=3)
-    W_in, _, history = train_word2vec(ids, offsets, counts, config, xp=cp, progress=False)
+    W_in, _, history = train_word2vec(ids, offsets, counts, config, xp=cp, progress=False, fused=fused)
     assert isinstance(W_in, np.ndarray) and history.loss < history.epochs[0]["loss"]
     assert _topic_accuracy(W_in, topic) >= 0.9
 

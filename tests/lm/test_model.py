@@ -6,7 +6,6 @@ import pytest
 from tests.gradcheck import check_loss
 from w2vlm.errors import ArtifactError, TrainingError
 from w2vlm.lm import LMConfig, RNNLM
-from w2vlm.nn import lstm_kernels
 from w2vlm.nn.optim import SGD, clip_grads
 from w2vlm.nn.sparse import SparseGrad
 
@@ -17,10 +16,10 @@ def ids(seed=0, shape=(B, T)):
     return np.random.default_rng(seed).integers(0, V, shape).astype(np.int32)
 
 
-def make(dtype=np.float64, seed=0, **kwargs):
+def make(dtype=np.float64, seed=0, fused=True, **kwargs):
     options = dict(vocab_size=V, embed_size=4, hidden_size=4)
     options.update(kwargs)
-    return RNNLM(LMConfig(**options), rng=np.random.default_rng(seed), dtype=dtype)
+    return RNNLM(LMConfig(**options), rng=np.random.default_rng(seed), dtype=dtype, fused=fused)
 
 
 class Replay:
@@ -30,11 +29,11 @@ class Replay:
         self.model, self.params, self.grads = model, model.params, model.grads
         model.forward(ids(5), ids(6))  # a non-zero state to start from
         self.state = model.get_state()
-        self.rng_state = model.rng.bit_generator.state
+        self.rng_state = model.dropout_rng.state_dict()
 
     def forward(self, xs, ts):
         self.model.set_state(self.state)
-        self.model.rng.bit_generator.state = self.rng_state
+        self.model.dropout_rng.load_state_dict(self.rng_state)
         return self.model.forward(xs, ts)
 
     def backward(self):
@@ -130,11 +129,10 @@ def test_state_dict_round_trip_and_shape_errors():
 
 
 @pytest.mark.parametrize("options", [dict(cell="lstm", num_layers=2, tie_weights=True), dict(cell="rnn")])
-def test_fused_kernels_match_numpy_reference(options, monkeypatch):
+def test_fused_kernels_match_numpy_reference(options):
     results = []
-    for enabled in (True, False):
-        monkeypatch.setattr(lstm_kernels, "ENABLED", enabled)
-        model = make(dtype=np.float32, **options)
+    for fused in (True, False):
+        model = make(dtype=np.float32, fused=fused, **options)
         loss = model.forward(ids(1, (4, 6)), ids(2, (4, 6)))
         model.backward()
         results.append((float(loss), [np.asarray(g.to_dense(np) if isinstance(g, SparseGrad) else g)

@@ -17,8 +17,8 @@ def rand(*shape, seed=0, scale=1.0):
 
 
 @pytest.fixture(params=[True, False], ids=["fused", "numpy"])
-def fused(request, monkeypatch):
-    monkeypatch.setattr(lstm_kernels, "ENABLED", request.param)
+def fused(request):
+    """The layers' ``fused`` knob: numba kernels, or the plain NumPy reference."""
     return request.param
 
 
@@ -91,7 +91,7 @@ def test_time_softmax_with_loss_gradient_and_ignore(fused):
     x = rand(N, T, V, scale=3.0)
     ts = np.random.default_rng(1).integers(0, V, (N, T)).astype(np.int32)
     ts[0, 1] = ts[2, 3] = -1
-    layer = TimeSoftmaxWithLoss(ignore_index=-1)
+    layer = TimeSoftmaxWithLoss(ignore_index=-1, fused=fused)
     loss = float(layer.forward(x, ts))
     logp = log_softmax(x)
     keep = ts != -1
@@ -105,7 +105,7 @@ def test_time_softmax_with_loss_gradient_and_ignore(fused):
 def test_softmax_is_stable_for_huge_scores(fused):
     x = np.array([[[1e4, 0.0, -1e4], [-3e4, -3e4, -3e4 + 1]]], dtype=np.float32)
     ts = np.array([[1, 2]], dtype=np.int32)
-    layer = TimeSoftmaxWithLoss()
+    layer = TimeSoftmaxWithLoss(fused=fused)
     loss = float(layer.forward(x, ts))
     assert np.isfinite(loss) and loss == pytest.approx((1e4 + np.log1p(2 * np.exp(-1.0))) / 2, rel=1e-6)
     assert np.all(np.isfinite(layer.backward()))
@@ -132,7 +132,7 @@ def test_fused_softmax_matches_reference():
 def test_recurrent_gradient(cell, fused):
     gates = 4 if cell is TimeLSTM else 1
     layer = cell(rand(D, gates * H, seed=1, scale=0.5), rand(H, gates * H, seed=2, scale=0.5),
-                 rand(gates * H, seed=3, scale=0.5), stateful=True)
+                 rand(gates * H, seed=3, scale=0.5), stateful=True, fused=fused)
     state = [rand(N, H, seed=4)] + ([rand(N, H, seed=5)] if cell is TimeLSTM else [])
     check_layer(Reseeded(layer, state=state), rand(N, T, D))
 
@@ -176,7 +176,7 @@ def test_lstm_matches_per_step_reference(dtype, fused):
     x, h0, c0, dhs = rand(N, 2 * T, D), rand(N, H, seed=4), rand(N, H, seed=5), rand(N, 2 * T, H, seed=6)
     expected, reference_backward = lstm_per_step(x, Wx, Wh, b, h0, c0)
     grads, dx = reference_backward(dhs)
-    layer = TimeLSTM(*[a.astype(dtype) for a in (Wx, Wh, b)], stateful=True)
+    layer = TimeLSTM(*[a.astype(dtype) for a in (Wx, Wh, b)], stateful=True, fused=fused)
     layer.set_state(h0.astype(dtype), c0.astype(dtype))
     tol = 1e-12 if dtype == np.float64 else 2e-5
     hs = layer.forward(x.astype(dtype))
@@ -193,13 +193,13 @@ def test_stateful_halves_equal_whole(cell, fused):
     gates = 4 if cell is TimeLSTM else 1
     params = [rand(D, gates * H, seed=1), rand(H, gates * H, seed=2), rand(gates * H, seed=3)]
     x = rand(N, 2 * T, D)
-    whole = cell(*params, stateful=True).forward(x)
-    layer = cell(*params, stateful=True)
+    whole = cell(*params, stateful=True, fused=fused).forward(x)
+    layer = cell(*params, stateful=True, fused=fused)
     halves = np.concatenate([layer.forward(x[:, :T]), layer.forward(x[:, T:])], axis=1)
     np.testing.assert_allclose(halves, whole, rtol=1e-12)
     layer.reset_state()
     np.testing.assert_allclose(layer.forward(x[:, :T]), whole[:, :T], rtol=1e-12)
-    fresh = cell(*params, stateful=False)
+    fresh = cell(*params, stateful=False, fused=fused)
     fresh.forward(x[:, :T])
     np.testing.assert_allclose(fresh.forward(x[:, :T]), whole[:, :T], rtol=1e-12)  # not stateful: no carry
 
@@ -216,9 +216,9 @@ def test_layers_accept_any_layout():
 def test_nan_scores_give_a_nan_loss(fused):
     x = rand(N, T, V).astype(np.float32)
     x[1, 2, 3] = np.nan
-    assert np.isnan(float(TimeSoftmaxWithLoss().forward(x, np.zeros((N, T), dtype=np.int32))))
+    assert np.isnan(float(TimeSoftmaxWithLoss(fused=fused).forward(x, np.zeros((N, T), dtype=np.int32))))
     x[1, 2, 3] = np.inf
-    assert not np.isfinite(float(TimeSoftmaxWithLoss().forward(x, np.zeros((N, T), dtype=np.int32))))
+    assert not np.isfinite(float(TimeSoftmaxWithLoss(fused=fused).forward(x, np.zeros((N, T), dtype=np.int32))))
 
 
 def test_float32_approximations_are_accurate():
@@ -240,15 +240,15 @@ def test_packed_step_matmul_matches_blas(rows):
 
 
 @pytest.mark.parametrize("cell", [TimeRNN, TimeLSTM])
-def test_packed_step_matmul_in_recurrent_layers(cell, monkeypatch):
+def test_packed_step_matmul_in_recurrent_layers(cell):
     gates = 4 if cell is TimeLSTM else 1
     params = [rand(D, gates * H, seed=1).astype(np.float32), rand(H, gates * H, seed=2).astype(np.float32),
               rand(gates * H, seed=3).astype(np.float32)]
     x, dhs = rand(N, T, D).astype(np.float32), rand(N, T, H, seed=4).astype(np.float32)
     results = []
-    for max_batch in (0, 128):  # BLAS, then the packed kernel
-        monkeypatch.setattr(lstm_kernels, "PACKED_MAX_BATCH", max_batch)
-        layer = cell(*[p.copy() for p in params])
+    assert lstm_kernels.use_packed(params[1], N)
+    for fused in (False, True):  # BLAS and the xp gates, then the packed kernel and the numba gates
+        layer = cell(*[p.copy() for p in params], fused=fused)
         results.append((layer.forward(x).copy(), layer.backward(dhs).copy(), [g.copy() for g in layer.grads]))
     (h_a, dx_a, g_a), (h_b, dx_b, g_b) = results
     np.testing.assert_allclose(h_a, h_b, rtol=1e-5, atol=1e-6)

@@ -39,7 +39,7 @@ def kernel_source(dim, negatives, window, vec=None, min_blocks=0):
     return "".join(f"#define {k} {v}\n" for k, v in defines.items()) + _SOURCE
 
 
-_MODULES = {}
+_MODULES = {}  # (cupy module, configuration) -> RawModule
 
 
 def kernels(dim, negatives, window, vec=None, min_blocks=0):
@@ -49,9 +49,9 @@ def kernels(dim, negatives, window, vec=None, min_blocks=0):
     hopper = int(cupy.cuda.Device().compute_capability) >= 90  # float4 atomicAdd needs sm_90
     vec = vec or (4 if dim % 4 == 0 and hopper else 1)
     key = (dim, negatives, window, vec, min_blocks)
-    if key not in _MODULES:
-        _MODULES[key] = cupy.RawModule(code=kernel_source(*key))
-    return _MODULES[key]
+    if (cupy, key) not in _MODULES:
+        _MODULES[cupy, key] = cupy.RawModule(code=kernel_source(*key))
+    return _MODULES[cupy, key]
 
 
 def default_blocks(cupy, vocab=None):
@@ -176,15 +176,17 @@ def pair_step(W_in, W_out, sources, targets, negatives, lr, vec=None):
                         (W_in, W_out, sources, targets, negatives, np.int32(batch), np.float32(lr)), vec)
 
 
-def _learning_rate(config, progress):
-    """Linear decay from lr to min_lr over the whole run, as the CPU path (progress in [0, 1])."""
-    return config.lr - (config.lr - config.min_lr) * min(max(progress, 0.0), 1.0)
-
-
 class GPURun:
-    """The runner interface of ``train.train_word2vec`` on the GPU: ``epoch(e)`` yields (words done, loss sum,
-    examples) once per block of BLOCK_WORDS positions (the only host syncs); ``weights()`` returns host copies.
-    ``totals`` accumulates (loss, examples, kept words, context words) over the run on the host."""
+    """The runner of ``train.train_word2vec`` for CuPy arrays: ``epoch(e)`` yields (words done, loss sum,
+    examples) once per block of BLOCK_WORDS positions (the only host syncs), with the learning rates of train.py's
+    one schedule; ``weights()`` returns host copies. ``totals`` accumulates (loss, examples, kept words, context
+    words) over the run on the host."""
+
+    takes_kernel_options = True  # tile, blocks, vec, min_blocks (benchmarks)
+
+    @staticmethod
+    def describe(config, xp):
+        return "fused CUDA kernel"
 
     def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng, *, tile=16, blocks=None,
                  vec=None, min_blocks=0):
@@ -205,6 +207,7 @@ class GPURun:
         module.get_function("w2v_cbow" if config.model == "cbow" else "w2v_skipgram")  # compile + load untimed
 
     def epoch(self, epoch):
+        from .train import _learning_rate  # the one schedule of every runner
         config, n = self.config, len(self.ids)
         total, key = n * config.epochs, epoch_key(config.seed, epoch)
         self.trained_words = 0
@@ -224,36 +227,56 @@ class GPURun:
         return self.W_in.get().astype(np.float32, copy=False), self.W_out.get().astype(np.float32, copy=False)
 
 
-def train_word2vec_gpu(ids, line_offsets, counts, config, *, raw_words=None, **options):
-    """``train.train_word2vec`` on the GPU without a progress bar (benchmarks, until train.py dispatches here).
+def self_check(cupy, dim, negatives, window):
+    """None when the fused kernels of this configuration agree with the layered model on a tiny input, else what
+    differs (``nn.fused.self_checked`` runs it once per process): CBOW and skip-gram steps on examples that share no
+    rows, and the contexts the training kernels' position walk finds, against a host re-count."""
+    from ..nn.optim import SGD
+    from .cbow import CBOW, SkipGram
+    rng = np.random.default_rng(0)
+    vocab, batch, width, lr = 32 + 8 * (1 + negatives), 4, 4, 0.05
+    W_in, W_out = (rng.standard_normal((vocab, dim)).astype(np.float32) * 0.3 for _ in range(2))
+    words = rng.permutation(vocab)
+    contexts = words[:batch * width].reshape(batch, width).astype(np.int32)
+    outputs = words[:batch * (1 + negatives)].reshape(batch, 1 + negatives).astype(np.int32)
+    targets, negs = outputs[:, 0].copy(), outputs[:, 1:].copy()
+    for name, model, run in (
+            ("w2v_cbow_step", CBOW(weights=(W_in, W_out), negatives=negatives, xp=cupy),
+             lambda a, b: cbow_step(a, b, contexts, targets, negs, lr)),
+            ("w2v_pair_step", SkipGram(weights=(W_in, W_out), negatives=negatives, xp=cupy),
+             lambda a, b: pair_step(a, b, contexts[:, 0], targets, negs, lr))):
+        inputs = (contexts, targets) if name == "w2v_cbow_step" else (targets[:, None], contexts[:, 0])
+        model.forward(cupy.asarray(inputs[0]), cupy.asarray(inputs[1]), cupy.asarray(negs))
+        model.backward()
+        SGD(lr * batch).update(model.params, model.grads)
+        got = [cupy.asarray(W_in), cupy.asarray(W_out)]
+        run(*got)
+        for g, want in zip(got, model.params):
+            error = float(np.abs(g.get() - want.get()).max())
+            if not error <= 1e-4:
+                return f"{name}: max error {error:.2g}"
+    return _check_contexts(cupy, dim, negatives, window)
 
-    Same initial weights, sampler tables and schedule as the CPU path for the same seed. Returns
-    ``(W_in, W_out, history, run)``; ``run.totals`` holds the summed (loss, examples, kept, contexts).
-    """
-    import time
-    from .. import backend
-    from .cbow import init_weights
+
+def _check_contexts(cupy, dim, negatives, window):
+    """The probe kernel (the training kernels' position walk) against a host re-count of the nearest kept words."""
     from .sampling import UnigramSampler, keep_probabilities
-    from .train import History
-    config.validate()
-    xp = backend.get_xp("gpu")
-    counts = np.asarray(counts, dtype=np.int64)
-    rng = backend.seed_everything(config.seed, xp)
-    W_in, W_out = init_weights(len(counts), config.dim, rng)
-    keep = keep_probabilities(counts, config.sample)
-    sampler = UnigramSampler(counts, config.ns_exponent, rng)
-    run = GPURun(ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng, **options)
-    history = History(raw_words=int(raw_words if raw_words is not None else len(ids)))
-    for epoch in range(config.epochs):
-        xp.cuda.Device().synchronize()
-        start = time.perf_counter()
-        loss_sum = examples = 0
-        for _, block_loss, block_examples in run.epoch(epoch):
-            loss_sum, examples = loss_sum + block_loss, examples + block_examples
-        seconds = time.perf_counter() - start
-        history.train_seconds += seconds
-        history.epochs.append({"loss": loss_sum / max(examples, 1), "seconds": seconds,
-                               "words_per_sec": history.raw_words / max(seconds, 1e-9),
-                               "trained_words": run.trained_words})
-    W_in, W_out = run.weights()
-    return W_in, W_out, history, run
+    rng = np.random.default_rng(1)
+    lengths = np.array([0, 7, 1, 40, 3, 0, 25])
+    ids = rng.integers(0, 12, lengths.sum()).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    counts = np.bincount(ids, minlength=12) + 1
+    sampler = UnigramSampler(counts)
+    tables = (cupy.asarray(keep_probabilities(counts, 0.05).astype(np.float32)),
+              cupy.asarray(sampler.alias_prob.astype(np.float32)), cupy.asarray(sampler.alias.astype(np.int32)))
+    kept, reach, contexts, _ = probe_centers(cupy.asarray(ids), cupy.asarray(offsets), *tables, dim, window=window,
+                                             negatives=negatives, key=epoch_key(0, 0), tile=3)
+    for a, b in zip(offsets[:-1], offsets[1:]):
+        positions = [q for q in range(a, b) if kept[q]]
+        for i, p in enumerate(positions):
+            r = reach[p]
+            want = [ids[q] for q in positions[max(0, i - r):i][::-1] + positions[i + 1:i + 1 + r]]
+            want += [-1] * (2 * window - len(want))
+            if list(contexts[p]) != want:
+                return f"w2v_probe: position {p} sees contexts {list(contexts[p])}, expected {want}"
+    return None

@@ -1,4 +1,9 @@
-"""Word2vec training loop with gensim/word2vec.c semantics: fused numba kernel on CPU, layered xp model elsewhere."""
+"""Word2vec training loop with gensim/word2vec.c semantics: fused kernels picked by the arrays, or the layered model.
+
+One loop and one learning-rate schedule for every backend; the runner does the work: ``_FastRun`` (numba kernel,
+NumPy), ``fast_gpu.GPURun`` (fused CUDA kernel, CuPy, after its first-use self-check) or ``_ReferenceRun`` (the
+layered xp model, ``fused=False`` or a failed self-check).
+"""
 
 import logging
 import math
@@ -96,27 +101,29 @@ def write_metrics(path, history, config):
     write_json(path, history.metrics(config))
 
 
-def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, progress=True, fast=None,
-                   subword_rows=None):
+def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, progress=True, fused=True,
+                   kernel_options=None, subword_rows=None):
     """Train word vectors on ``ids`` (vocabulary ids, lines cut by ``line_offsets``); ``counts`` per vocab word.
 
     Returns ``(W_in, W_out, history)`` as float32 host arrays: W_in are the word vectors, W_out the output
-    (negative-sampling) vectors. ``fast`` (default: when ``xp`` is NumPy) picks the numba kernel; otherwise the
-    layered reference model trains in batches of ``config.batch_size`` targets on ``xp``. With ``subword_rows``
-    (a ``subword_train.SubwordRows``) W_in also holds the n-gram rows after the word rows (fastText).
+    (negative-sampling) vectors. ``fused`` runs the fused kernel of ``xp``'s backend (numba on NumPy, CUDA on
+    CuPy); ``fused=False`` trains the layered reference model in batches of ``config.batch_size`` targets.
+    ``kernel_options`` go to the CUDA runner only (``blocks``, ``tile``, ``vec``: benchmarks). With
+    ``subword_rows`` (a ``subword_train.SubwordRows``) W_in also holds the n-gram rows after the word rows
+    (fastText; numba kernel on NumPy, layered model on CuPy).
     """
     stream = ArrayStream(ids, line_offsets)
     offsets = stream.line_offsets
     if len(offsets) < 2 or offsets[0] != 0 or offsets[-1] != len(stream.ids):
         raise TrainingError("line_offsets must start at 0 and end at len(ids)")
-    return train_word2vec_stream(stream, counts, config, xp=xp, raw_words=raw_words, progress=progress, fast=fast,
-                                 subword_rows=subword_rows)
+    return train_word2vec_stream(stream, counts, config, xp=xp, raw_words=raw_words, progress=progress, fused=fused,
+                                 kernel_options=kernel_options, subword_rows=subword_rows)
 
 
-def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, progress=True, fast=None,
-                          subword_rows=None):
+def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, progress=True, fused=True,
+                          kernel_options=None, subword_rows=None):
     """:func:`train_word2vec` on an id stream (``stream.py``): the CPU kernel reads it piece by piece, so memory
-    does not grow with the corpus; the layered path takes it whole."""
+    does not grow with the corpus; the CUDA runner and the layered path take it whole."""
     config.validate()
     counts = np.asarray(counts, dtype=np.int64)
     n_words = stream.n_tokens
@@ -129,16 +136,16 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
     W_out = W_out[:len(counts)]
     keep = keep_probabilities(counts, config.sample)
     sampler = UnigramSampler(counts, config.ns_exponent, rng)
-    use_fast = (xp is np) if fast is None else fast
+    run = _runner(xp, fused, config)
     log.info("training %s on %s words (%s distinct), dim %d, %d epochs, %s", config.model, f"{n_words:,}",
-             f"{len(counts):,}", config.dim, config.epochs,
-             f"{config.threads} thread(s)" if use_fast else f"layered model on {xp.__name__}")
-    if subword_rows is not None:
-        trainer = subword_rows.trainer(use_fast, stream, W_in, W_out, keep, sampler, config, xp, rng)
-    elif use_fast:
+             f"{len(counts):,}", config.dim, config.epochs, run.describe(config, xp))
+    if subword_rows is not None:  # no CUDA fastText kernel: numba on NumPy, the layered model on CuPy
+        trainer = subword_rows.trainer(run is _FastRun, stream, W_in, W_out, keep, sampler, config, xp, rng)
+    elif run is _FastRun:
         trainer = _FastRun(stream, W_in, W_out, keep, sampler, config)
     else:
-        trainer = _ReferenceRun(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng)
+        options = dict(kernel_options or {}) if getattr(run, "takes_kernel_options", False) else {}
+        trainer = run(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng, **options)
     for epoch in range(config.epochs):
         bar = tqdm(total=n_words, desc=f"epoch {epoch + 1}/{config.epochs}", unit="word", unit_scale=True,
                    disable=not progress or None, leave=False, dynamic_ncols=True)
@@ -158,14 +165,14 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
             raise TrainingError(f"loss became {loss} in epoch {epoch + 1}; lower --lr")
         history.train_seconds += seconds
         history.epochs.append({"loss": loss, "words_per_sec": history.raw_words / max(seconds, 1e-9),
-                               "seconds": seconds, "trained_words": trainer.trained_words})
+                               "seconds": seconds, "trained_words": trainer.trained_words, "examples": examples})
         log.info("epoch %d/%d: loss %.4f, %s words/s", epoch + 1, config.epochs, loss,
                  f"{history.epochs[-1]['words_per_sec']:,.0f}")
     W_in, W_out = trainer.weights()
     return W_in, W_out, history
 
 
-def train_embeddings(encoded, config, *, xp=np, progress=True):
+def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True):
     """Word vectors from an ``EncodedCorpus``: vocabulary (min_count, max_vocab), OOV words dropped, then training.
 
     Returns ``(WordVectors, history)``; the vectors carry the output weights and the tokenizer settings.
@@ -184,12 +191,27 @@ def train_embeddings(encoded, config, *, xp=np, progress=True):
         from .subword_train import SubwordRows
         subword_rows = SubwordRows.build(vocab.words, config.subword_scheme())
     W_in, W_out, history = train_word2vec_stream(stream, vocab.counts, config, xp=xp, raw_words=encoded.n_tokens,
-                                                 progress=progress, subword_rows=subword_rows)
+                                                 progress=progress, fused=fused, subword_rows=subword_rows)
     if subword_rows is not None:
         W_in, subwords = subword_rows.split(W_in)
     vectors = WordVectors(vocab.words, W_in, vocab.counts, config=asdict(config), subwords=subwords,
                           tokenizer_config=encoded.tokenizer_config, extra_arrays={"output_weights": W_out})
     return vectors, history
+
+
+def _runner(xp, fused, config):
+    """The data decides, as in ``nn.fused``: NumPy -> numba kernel; CuPy -> fused CUDA kernel once its first-use
+    self-check (this configuration, tiny input) agreed with the layered model; ``fused=False`` -> layered model."""
+    if not fused:
+        return _ReferenceRun
+    if not backend.is_gpu(xp):
+        return _FastRun
+    from functools import partial
+    from ..nn.fused import self_checked
+    from . import fast_gpu
+    shape = dict(dim=config.dim, negatives=config.negatives, window=config.window)
+    family = "word2vec ({})".format(", ".join(f"{k} {v}" for k, v in shape.items()))
+    return fast_gpu.GPURun if self_checked(xp, family, partial(fast_gpu.self_check, **shape)) else _ReferenceRun
 
 
 def _learning_rate(config, progress):
@@ -200,6 +222,10 @@ def _learning_rate(config, progress):
 class _FastRun:
     """Pieces of the stream, cut into blocks of lines through the numba kernel; a block is split into one chunk
     per thread. Block cuts fall every BLOCK_WORDS * threads words of the epoch, wherever the pieces end."""
+
+    @staticmethod
+    def describe(config, xp):
+        return f"numba kernel, {config.threads} thread(s)"
 
     def __init__(self, stream, W_in, W_out, keep, sampler, config):
         from . import fast_cpu
@@ -250,6 +276,10 @@ class _FastRun:
 
 class _ReferenceRun:
     """The layered model (cbow.py) on ``xp`` with plain SGD over batches of targets, in corpus order."""
+
+    @staticmethod
+    def describe(config, xp):
+        return f"layered model on {xp.__name__}"
 
     def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
         self.ids, self.offsets, self.keep, self.config, self.xp, self.rng = ids, line_offsets, keep, config, xp, rng

@@ -49,8 +49,8 @@ def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None,
     write_directory(directory, write, keep=keep)
 
 
-def load_lm(directory, xp=np, rng=None):
-    """Rebuild the model, vocabulary and tokenizer of a ``train-lm`` directory."""
+def load_lm(directory, xp=np, rng=None, fused=True):
+    """Rebuild the model, vocabulary and tokenizer of a ``train-lm`` directory (``fused``: see ``RNNLM``)."""
     from ..text.tokenize import Tokenizer
     from ..text.vocab import Vocab
     from .model import LMConfig, RNNLM
@@ -62,7 +62,7 @@ def load_lm(directory, xp=np, rng=None):
     except (KeyError, TypeError) as exc:
         raise ArtifactError(f"{directory / artifacts.CONFIG} lacks {exc}; the model directory is damaged") from None
     vocab = _load_vocab(Vocab, directory / artifacts.VOCAB)
-    model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0))
+    model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0), fused=fused)
     load_params(model, artifacts.load_arrays(directory / artifacts.PARAMS), directory)
     model.eval()
     return LanguageModel(model=model, vocab=vocab, tokenizer=Tokenizer.from_config(tokenizer_config), config=config)

@@ -66,7 +66,12 @@ class BPTTBatches:
 
     def __iter__(self):
         """Yield host int32 arrays (xs, ts), each (B, T) with T <= bptt."""
+        return self.on_device(np)
+
+    def on_device(self, xp):
+        """The same windows as views of the two streams uploaded to ``xp`` once (one upload each per call)."""
+        inputs, targets = xp.asarray(self.inputs), xp.asarray(self.targets)
         length = self.inputs.shape[1]
         for start in range(0, length, self.bptt):
             stop = min(start + self.bptt, length)
-            yield self.inputs[:, start:stop], self.targets[:, start:stop]
+            yield inputs[:, start:stop], targets[:, start:stop]

@@ -37,13 +37,16 @@ def score_stream(model, ids, start_id, batch_size=10, bptt=35, progress=False):
 
     batches = BPTTBatches(ids, batch_size, bptt, start_id, pad=True)
     xp = _xp_of(model)
+    fused = getattr(model, "fused", False)
     model.eval()
     model.reset_state()
     total = xp.zeros((), dtype=xp.float64)
     started = time.perf_counter()
-    for xs, ts in tqdm(batches, desc="evaluate", leave=False, disable=not progress or None, unit="batch"):
-        logits = model.predict(xp.asarray(xs))               # (B, T) -> (B, T, V)
-        total = total + token_nll(logits, xp.asarray(ts)).sum(dtype=xp.float64)
+    windows = batches.on_device(xp)                          # the streams uploaded once, windows cut there
+    for xs, ts in tqdm(windows, total=len(batches), desc="evaluate", leave=False, disable=not progress or None,
+                       unit="batch"):
+        logits = model.predict(xs)                           # (B, T) -> (B, T, V)
+        total = total + token_nll(logits, ts, fused=fused).sum(dtype=xp.float64)
     nll = float(total)
     seconds = time.perf_counter() - started
     model.reset_state()
@@ -58,10 +61,18 @@ def perplexity(model, ids, start_id, batch_size=10, bptt=35):
     return score_stream(model, ids, start_id, batch_size=batch_size, bptt=bptt).ppl
 
 
-def token_nll(logits, targets):
-    """Per-position negative log-likelihood (B, T); 0 where the target is IGNORE."""
+def token_nll(logits, targets, fused=False):
+    """Per-position negative log-likelihood (B, T); 0 where the target is IGNORE.
+
+    ``fused`` on CuPy arrays: one CUDA row pass (``gpu_kernels.token_nll``) with no (B*T, V) temporaries, when
+    that kernel family passed its self-check; otherwise (and on NumPy) the plain log-softmax below.
+    """
     from ..backend import array_module
+    from ..nn.fused import kernels_for
     xp = array_module(logits)
+    kernels = kernels_for(logits, "softmax", fused)
+    if hasattr(kernels, "token_nll"):  # the CUDA kernels have one; on NumPy the plain pass is the fast one
+        return kernels.token_nll(logits, targets, IGNORE)
     V = logits.shape[-1]
     logp = log_softmax(logits.reshape(-1, V))                 # (B*T, V)
     flat = targets.ravel()

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..backend import to_cpu
 from ..errors import ArtifactError, TrainingError
+from ..nn.counter_rng import CounterRNG
 from ..nn.recurrent import TimeLSTM, TimeRNN
 from ..nn.time_layers import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
 
@@ -64,13 +65,16 @@ class LMConfig:
 class RNNLM:
     """The language model in the layer protocol: ``forward(xs, ts) -> loss``, ``backward()``, ``params``/``grads``.
 
-    ``rng`` (NumPy Generator) draws the initial weights and afterwards the CPU dropout masks (``self.rng``;
-    save/restore ``rng.bit_generator.state`` to replay them). Arrays are float32 unless ``dtype`` says otherwise.
+    ``rng`` (NumPy Generator) draws the initial weights, then the key of ``dropout_rng``, the counter-based
+    generator of every dropout mask (same masks on NumPy and CuPy; save/restore its ``state_dict`` to replay them).
+    ``fused`` picks the fused kernels for the arrays' backend (numba or CUDA); False runs the layered reference.
+    Arrays are float32 unless ``dtype`` says otherwise.
     """
 
-    def __init__(self, config, xp=np, rng=None, dtype=np.float32):
+    def __init__(self, config, xp=np, rng=None, dtype=np.float32, fused=True):
         self.config = config
         self.xp = xp
+        self.fused = fused
         self.rng = rng if rng is not None else np.random.default_rng()
         dtype = np.dtype(dtype)
         cfg, rng = config, self.rng
@@ -79,28 +83,29 @@ class RNNLM:
         def uniform(scale, *shape):
             return xp.asarray(rng.uniform(-scale, scale, size=shape).astype(dtype))
 
-        embed_W = uniform(0.1, V, D)
-        self.embed = TimeEmbedding(embed_W, dropout=cfg.embed_dropout, rng=rng)
-        self.drops = [TimeDropout(cfg.dropout, cfg.dropout_kind, rng)]
-        self.rnns = []
         gates = 4 if cfg.cell == "lstm" else 1
-        for layer in range(cfg.num_layers):
-            inp = D if layer == 0 else H
-            scale = 1.0 / np.sqrt(H)
-            Wx, Wh = uniform(scale, inp, gates * H), uniform(scale, H, gates * H)
+        embed_W = uniform(0.1, V, D)
+        layer_weights = [(uniform(1.0 / np.sqrt(H), D if layer == 0 else H, gates * H),
+                          uniform(1.0 / np.sqrt(H), H, gates * H)) for layer in range(cfg.num_layers)]
+        out_W = None if cfg.tie_weights else uniform(0.1, H, V)
+        self.dropout_rng = drops = CounterRNG.from_generator(rng)
+        self.embed = TimeEmbedding(embed_W, dropout=cfg.embed_dropout, rng=drops)
+        self.drops = [TimeDropout(cfg.dropout, cfg.dropout_kind, drops)]
+        self.rnns = []
+        for Wx, Wh in layer_weights:
             b = np.zeros(gates * H, dtype=dtype)
             if cfg.cell == "lstm":
                 b[H:2 * H] = 1.0  # forget gate ([i, f, o, g] order)
-                self.rnns.append(TimeLSTM(Wx, Wh, xp.asarray(b), stateful=True))
+                self.rnns.append(TimeLSTM(Wx, Wh, xp.asarray(b), stateful=True, fused=fused))
             else:
-                self.rnns.append(TimeRNN(Wx, Wh, xp.asarray(b), stateful=True))
-            self.drops.append(TimeDropout(cfg.dropout, cfg.dropout_kind, rng))
+                self.rnns.append(TimeRNN(Wx, Wh, xp.asarray(b), stateful=True, fused=fused))
+            self.drops.append(TimeDropout(cfg.dropout, cfg.dropout_kind, drops))
         out_b = xp.zeros(V, dtype=dtype)
         if cfg.tie_weights:
             self.affine = TimeAffine(embed_W, out_b, transposed=True)
         else:
-            self.affine = TimeAffine(uniform(0.1, H, V), out_b)
-        self.loss_layer = TimeSoftmaxWithLoss(ignore_index=-1, overwrite_input=True)
+            self.affine = TimeAffine(out_W, out_b)
+        self.loss_layer = TimeSoftmaxWithLoss(ignore_index=-1, overwrite_input=True, fused=fused)
 
         self.params, self.grads, self._names = [], [], []
         if cfg.tie_weights:  # the embedding matrix once, with the output layer's dense gradient

@@ -100,7 +100,9 @@ def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, 
     """Train ``model`` on a host id stream and return a History.
 
     ``valid_ids``/``test_ids``: id streams scored with ``evaluate.score_stream`` (``None`` to skip). ``rng`` is
-    the NumPy Generator the model draws its dropout masks from; its state is saved for ``resume``.
+    the NumPy Generator of the run; its state, and the model's ``dropout_rng`` state when it has one, are saved
+    for ``resume``. The training stream is uploaded to the model's device once per epoch; a step never waits for
+    the host (one host sync per 20 steps reads the loss for the NaN check and the progress bar).
     ``checkpoint`` (an ``artifact.LMCheckpoint``, or None to keep the best parameters in memory) receives the
     best model after every improving epoch and the resume state after every epoch. ``resume`` is what
     ``artifact.load_resume`` returned: training continues after its last completed epoch, as if never stopped.
@@ -141,7 +143,7 @@ def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, 
                         f"{stats.tokens_per_sec:,.0f}", stats.seconds, " (best)" if improved else "")
             if checkpoint is not None:
                 checkpoint.save_state(model, optimizer, {"history": history.to_state(), "lr": optimizer.lr,
-                                                         "rng": rng.bit_generator.state})
+                                                         "rng": rng.bit_generator.state, **_dropout_state(model)})
     except KeyboardInterrupt:
         history.interrupted = True
         logger.warning("interrupted after %d completed epochs; the best model (epoch %d) is kept",
@@ -172,8 +174,8 @@ def _train_epoch(model, optimizer, batches, config, epoch, bar, history):
     loss_sum = xp.zeros((), dtype=xp.float64)
     tokens = 0
     started = time.perf_counter()
-    for step, (xs, ts) in enumerate(batches, 1):
-        loss = model.forward(xp.asarray(xs), xp.asarray(ts))   # (B, T) ids -> mean CE over B*T
+    for step, (xs, ts) in enumerate(batches.on_device(xp), 1):  # the streams go to the device once per epoch
+        loss = model.forward(xs, ts)   # (B, T) ids -> mean CE over B*T
         model.backward()
         if config.clip > 0:
             clip_grads(model.grads, config.clip)
@@ -213,7 +215,15 @@ def _restore(model, optimizer, rng, resume, xp):
         optimizer.load_state_dict(optim_state)
     optimizer.lr = float(state["lr"])
     rng.bit_generator.state = state["rng"]
+    if "dropout" in state and getattr(model, "dropout_rng", None) is not None:
+        model.dropout_rng.load_state_dict(state["dropout"])
     return History.from_state(state["history"])
+
+
+def _dropout_state(model):
+    """The model's counter-based dropout generator state, for resume.npz (empty for models without one)."""
+    dropout_rng = getattr(model, "dropout_rng", None)
+    return {"dropout": dropout_rng.state_dict()} if dropout_rng is not None else {}
 
 
 def _exp(x):

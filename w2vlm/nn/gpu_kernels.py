@@ -1,18 +1,15 @@
 """Fused CuPy kernels for the LSTM gate math and the softmax cross-entropy (reference code: time_layers).
 
-The GPU twin of ``lstm_kernels`` with the same four functions and contracts, so ``time_layers._fused`` can hand
-CuPy arrays here: one kernel per LSTM step forward and one backward (gates [i, f, o, g], sigmoid as
+The GPU twin of ``lstm_kernels`` with the same functions and contracts, so ``fused.kernels_for`` hands CuPy
+arrays here (after ``gpu_selfcheck`` passed): one kernel per LSTM step forward and one backward (gates [i, f, o, g], sigmoid as
 0.5 * tanh(x / 2) + 0.5), and a softmax cross-entropy that reads each (V,) row once for an online max + sum and
 writes exp(x - max) in a second pass, with the loss, the ignore label and the row weights of the reference.
 ``token_nll`` is the same row pass without the write (evaluation). All kernels take C-contiguous float32 or
 float64 arrays and are compiled once per process by NVRTC from one source string (``SOURCE``, also nvcc-checked).
 """
 
-import os
-
 import numpy as np
 
-ENABLED = os.environ.get("W2VLM_FUSED", "1") != "0"
 ROW_THREADS = 256  # one block per softmax row
 STEP_THREADS = 128
 
@@ -143,18 +140,24 @@ __global__ void softmax_ce_backward(T* scores, const long long* labels, long lon
 }
 """
 
+def use_packed(W, batch):
+    """False: on the GPU the per-step ``h @ Wh`` is a cuBLAS GEMM (``lstm_kernels`` packs Wh for the CPU only)."""
+    return False
+
+
 _NAMES = [f"{kernel}<{t}>" for kernel in ("lstm_forward", "lstm_backward", "softmax_ce_forward", "softmax_ce_backward")
           for t in ("float", "double")]
-_STATE = {}
+_STATE = {}  # compiled modules and constants, per cupy module
 
 
 def _kernel(name, dtype):
     """The compiled kernel ``name`` for float32 or float64 (one NVRTC compile per process, cached on disk)."""
-    if "module" not in _STATE:
-        import cupy
-        _STATE["module"] = cupy.RawModule(code=SOURCE, name_expressions=_NAMES)
+    import cupy
+    key = (cupy, "module")
+    if key not in _STATE:
+        _STATE[key] = cupy.RawModule(code=SOURCE, name_expressions=_NAMES)
     ctype = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}[np.dtype(dtype)]
-    return _STATE["module"].get_function(f"{name}<{ctype}>")
+    return _STATE[key].get_function(f"{name}<{ctype}>")
 
 
 def _contiguous(*arrays):
@@ -168,7 +171,7 @@ def _const(value, dtype):
     import cupy
     if isinstance(value, cupy.ndarray):
         return value.astype(dtype, copy=False).reshape(1)
-    key = (float(value), np.dtype(dtype).str)
+    key = (cupy, float(value), np.dtype(dtype).str)
     if key not in _STATE:
         _STATE[key] = cupy.full(1, value, dtype=dtype)
     return _STATE[key]

@@ -8,11 +8,11 @@ checks) uses libm. NaN/inf still propagate: the fast-math flags leave out nnan a
 The per-step recurrent product ``h @ Wh`` (a few rows times a large matrix, once per time step) loses most of
 its time in BLAS to re-packing Wh on every call; ``matmul_packed`` packs it once per sequence into column panels
 and keeps a 4-row x 64-column tile of the result in registers (1.5-4x faster than OpenBLAS at batch 1-64).
-``time_layers`` imports this module lazily; set ``W2VLM_FUSED=0`` (or ``ENABLED = False``) to use the reference.
+``fused.kernels_for`` imports this module lazily for NumPy arrays; ``fused=False`` in the API (``--no-fused``)
+runs the reference instead.
 """
 
 import math
-import os
 
 import numba
 import numpy as np
@@ -21,11 +21,10 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-ENABLED = os.environ.get("W2VLM_FUSED", "1") != "0"
 _FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}  # no nnan/ninf: a NaN loss must stay NaN
 _jit = numba.njit(cache=True, nogil=True, fastmath=_FLAGS, error_model="numpy")
 f32 = np.float32
-PACKED_MAX_BATCH = 128  # use matmul_packed for float32 steps of at most this many rows (0 = always BLAS)
+PACKED_MAX_BATCH = 128  # matmul_packed runs float32 steps of at most this many rows (BLAS packs better above)
 _ROWS = 4  # the register tile: _ROWS x _COLS accumulators (8 AVX-512 registers, or 8 AVX2 ones at 32 columns)
 _COLS = 64 if binding.get_host_cpu_features().get("avx512f", False) else 32
 
@@ -50,13 +49,13 @@ def softmax_ce_forward(scores, labels, ignore_index):
 
 def softmax_ce_backward(scores, labels, weights, dout):
     """Same contract as ``time_layers.softmax_ce_backward_reference`` (labels int64)."""
-    _softmax_backward(scores, labels, weights, dout)
+    _softmax_backward(scores, labels, weights, float(dout))
     return scores
 
 
 def use_packed(W, batch):
     """True when ``matmul_packed`` should run the per-step product of ``batch`` rows with ``W``."""
-    return ENABLED and W.dtype == np.float32 and 0 < batch <= PACKED_MAX_BATCH
+    return W.dtype == np.float32 and 0 < batch <= PACKED_MAX_BATCH
 
 
 def pack_weights(W):

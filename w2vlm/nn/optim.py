@@ -1,6 +1,6 @@
 """SGD and Adam over parallel (params, grads) lists, dense or sparse, plus global-norm gradient clipping."""
 
-from ..backend import array_module, scatter_add
+from ..backend import array_module, is_gpu, scatter_add, to_cpu
 from .sparse import SparseGrad
 
 
@@ -17,15 +17,23 @@ def global_norm(grads):
 
 
 def clip_grads(grads, max_norm):
-    """Scale every gradient so that their global norm is at most ``max_norm``; returns the norm before clipping."""
+    """Scale every gradient so that their global norm is at most ``max_norm``; returns the norm before clipping.
+
+    On the GPU every gradient is scaled by min(rate, 1) on the device, so no step waits for the host; on the CPU
+    the rate is read and gradients under the limit are left alone.
+    """
     norm = global_norm(grads)
     rate = max_norm / (norm + 1e-6)
-    if float(rate) < 1.0:
-        for g in grads:
-            if isinstance(g, SparseGrad):
-                g.scale(rate)
-            else:
-                g *= rate
+    xp = array_module(norm)
+    if is_gpu(xp):
+        rate = xp.minimum(rate, 1.0)
+    elif float(rate) >= 1.0:
+        return norm
+    for g in grads:
+        if isinstance(g, SparseGrad):
+            g.scale(rate)
+        else:
+            g *= rate
     return norm
 
 
@@ -70,20 +78,21 @@ class Adam:
             if isinstance(g, SparseGrad):
                 if g.empty:
                     continue
-                rows, values = g.coalesce()
-                m[rows] += (1 - self.beta1) * (values - m[rows])
-                v[rows] += (1 - self.beta2) * (values * values - v[rows])
-                p[rows] -= lr_t * m[rows] / (xp.sqrt(v[rows]) + self.eps)
+                rows, values = g.coalesce()  # on CuPy rows may repeat, with equal values: assign, never add
+                m_rows = m[rows] + (1 - self.beta1) * (values - m[rows])
+                v_rows = v[rows] + (1 - self.beta2) * (values * values - v[rows])
+                m[rows], v[rows] = m_rows, v_rows
+                p[rows] = p[rows] - lr_t * m_rows / (xp.sqrt(v_rows) + self.eps)
             else:
                 m += (1 - self.beta1) * (g - m)
                 v += (1 - self.beta2) * (g * g - v)
                 p -= lr_t * m / (xp.sqrt(v) + self.eps)
 
     def state_dict(self):
-        """Scalars plus moment arrays (``m.0``, ``v.0``, ...) for checkpoints."""
+        """Scalars plus host copies of the moment arrays (``m.0``, ``v.0``, ...) for checkpoints."""
         state = {"lr": float(self.lr), "step": int(self.step)}
         for i, (m, v) in enumerate(zip(self.m or [], self.v or [])):
-            state[f"m.{i}"], state[f"v.{i}"] = m.copy(), v.copy()
+            state[f"m.{i}"], state[f"v.{i}"] = to_cpu(m).copy(), to_cpu(v).copy()
         return state
 
     def load_state_dict(self, state, xp=None):

@@ -1,17 +1,18 @@
 """Recurrent time layers: Elman RNN and LSTM over (N, T) sequences (Saito, DLfS2 common/time_layers.py).
 
 Same layout and fast-path rules as ``time_layers``: the per-step ``h @ Wh`` and the LSTM gate math run in the
-fused kernels that ``time_layers._fused`` selects (numba on NumPy), with the plain xp reference kept here.
+fused kernels that ``fused.kernels_for`` picks from the arrays (numba on NumPy, CUDA on CuPy; ``fused=False``:
+the plain xp reference kept here).
 """
 
 from ..backend import array_module
-from . import time_layers
+from .fused import kernels_for
 from .time_layers import _matmul_into, time_major
 
 
-def _step_matmul(W, batch):
+def _step_matmul(W, batch, fused):
     """``f(h, out)``: out[...] = h @ W, called once per time step with the same W (packed once if that pays)."""
-    kernels = time_layers._fused(W)
+    kernels = kernels_for(W, "lstm", fused)
     if kernels and kernels.use_packed(W, batch):
         packed = kernels.pack_weights(W)
         return lambda h, out: kernels.matmul_packed(h, packed, out)
@@ -35,11 +36,11 @@ def _start_sequence(xs, Wx, Wh, b):
 class TimeRNN:
     """Elman RNN ``h_t = tanh(x_t Wx + h_{t-1} Wh + b)`` over T steps; ``stateful`` carries h across calls."""
 
-    def __init__(self, Wx, Wh, b, stateful=False):
+    def __init__(self, Wx, Wh, b, stateful=False, fused=True):
         self.params = [Wx, Wh, b]
         xp = array_module(Wx)
         self.grads = [xp.zeros_like(Wx), xp.zeros_like(Wh), xp.zeros_like(b)]
-        self.stateful = stateful
+        self.stateful, self.fused = stateful, fused
         self.h = None
         self.dh = None
         self.cache = None
@@ -56,7 +57,7 @@ class TimeRNN:
         x2, a, hs = _start_sequence(xs, Wx, Wh, b)
         T, N, H = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
         hs[0] = self.h if (self.stateful and self.h is not None) else 0
-        recurrent, step_matmul = xp.empty((N, H), dtype=Wx.dtype), _step_matmul(Wh, N)
+        recurrent, step_matmul = xp.empty((N, H), dtype=Wx.dtype), _step_matmul(Wh, N, self.fused)
         for t in range(T):
             a[t] += step_matmul(hs[t], recurrent)
             xp.tanh(a[t], out=hs[t + 1])
@@ -72,7 +73,7 @@ class TimeRNN:
         T, N, H = dh_seq.shape
         da = xp.empty((T, N, H), dtype=Wx.dtype)
         dh = xp.zeros((N, H), dtype=Wx.dtype)  # truncated BPTT: nothing flows in from the next batch
-        step_matmul = _step_matmul(Wh.T, N)
+        step_matmul = _step_matmul(Wh.T, N, self.fused)
         for t in range(T - 1, -1, -1):
             dh += dh_seq[t]
             h = hs[t + 1]
@@ -94,11 +95,11 @@ class TimeLSTM:
     Backward: per step only the gate math and ``dgates @ Wh.T``; dWx, dWh, db and dx are GEMMs over all steps.
     """
 
-    def __init__(self, Wx, Wh, b, stateful=False):
+    def __init__(self, Wx, Wh, b, stateful=False, fused=True):
         self.params = [Wx, Wh, b]
         xp = array_module(Wx)
         self.grads = [xp.zeros_like(Wx), xp.zeros_like(Wh), xp.zeros_like(b)]
-        self.stateful = stateful
+        self.stateful, self.fused = stateful, fused
         self.h = self.c = None
         self.dh = self.dc = None
         self.cache = None
@@ -119,9 +120,9 @@ class TimeLSTM:
         carried = self.stateful and self.h is not None
         hs[0] = self.h if carried else 0
         cs[0] = self.c if (carried and self.c is not None) else 0
-        kernels = time_layers._fused(Wx)
+        kernels = kernels_for(Wx, "lstm", self.fused)
         step = kernels.lstm_step_forward if kernels else lstm_step_forward_reference
-        recurrent, step_matmul = xp.empty((N, 4 * H), dtype=Wx.dtype), _step_matmul(Wh, N)
+        recurrent, step_matmul = xp.empty((N, 4 * H), dtype=Wx.dtype), _step_matmul(Wh, N, self.fused)
         for t in range(T):
             step_matmul(hs[t], recurrent)  # (N, H) @ (H, 4H)
             step(gates[t], recurrent, cs[t], cs[t + 1], hs[t + 1], tanh_cs[t])  # gates[t] -> activations
@@ -138,9 +139,9 @@ class TimeLSTM:
         T, N, H = dh_seq.shape
         dh = xp.zeros((N, H), dtype=Wx.dtype)  # truncated BPTT: nothing flows in from the next batch
         dc = xp.zeros((N, H), dtype=Wx.dtype)
-        kernels = time_layers._fused(Wx)
+        kernels = kernels_for(Wx, "lstm", self.fused)
         step = kernels.lstm_step_backward if kernels else lstm_step_backward_reference
-        step_matmul = _step_matmul(Wh.T, N)
+        step_matmul = _step_matmul(Wh.T, N, self.fused)
         for t in range(T - 1, -1, -1):
             step(gates[t], cs[t], tanh_cs[t], dh_seq[t], dh, dc)  # activations -> d pre-activations
             step_matmul(gates[t], dh)  # (N, 4H) @ (4H, H)

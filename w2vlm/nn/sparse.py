@@ -1,5 +1,7 @@
 """Sparse row gradients for embedding matrices: (rows, values) instead of a dense V x D array."""
 
+import numpy as np
+
 from ..backend import array_module, scatter_add
 
 
@@ -29,17 +31,38 @@ class SparseGrad:
         return self.rows is None or len(self.rows) == 0
 
     def coalesce(self):
-        """(unique_rows, summed_values): each touched row once."""
+        """(rows, summed_values) with each touched row's values summed.
+
+        NumPy: each row once (``np.unique``). CuPy: without a host sync (``unique`` would read its size back), so
+        the result keeps one entry per input entry: each row's sum, then repeats of the last row's entry.
+        Assigning ``p[rows] = f(p[rows], values)`` is still exact, since repeats write equal values.
+        """
         xp = array_module(self.values)
-        unique, inverse = xp.unique(self.rows, return_inverse=True)
-        summed = xp.zeros((len(unique), self.shape[1]), dtype=self.values.dtype)
-        scatter_add(summed, inverse.ravel(), self.values)
-        return unique, summed
+        if xp is np:
+            unique, inverse = np.unique(self.rows, return_inverse=True)
+            summed = np.zeros((len(unique), self.shape[1]), dtype=self.values.dtype)
+            scatter_add(summed, inverse.ravel(), self.values)
+            return unique, summed
+        segment, rows, summed = self._segments(xp)
+        last = xp.minimum(xp.arange(len(rows)), segment[-1])  # slots past the last segment repeat it
+        return rows[last], summed[last]
+
+    def _segments(self, xp):
+        """Sorted-row segments on the device: (segment id per sorted entry, row of each segment, summed values)."""
+        order = xp.argsort(self.rows)
+        rows = self.rows[order]
+        starts = xp.concatenate([xp.ones(1, dtype=bool), rows[1:] != rows[:-1]])
+        segment = xp.cumsum(starts) - 1  # (N,) 0..unique-1
+        segment_rows = xp.zeros_like(rows)
+        segment_rows[segment] = rows  # duplicates write the same row id
+        summed = xp.zeros((len(rows), self.shape[1]), dtype=self.values.dtype)  # rows past the last segment: 0
+        scatter_add(summed, segment, self.values[order])
+        return segment, segment_rows, summed
 
     def scale(self, factor):
-        """Multiply the gradient in place."""
+        """Multiply the gradient in place (``factor`` a number or a 0-d array; the dtype is kept)."""
         if not self.empty:
-            self.values = self.values * factor
+            self.values = (self.values * factor).astype(self.values.dtype, copy=False)
 
     def add_to(self, dense, factor=1.0):
         """dense[rows] += factor * values (duplicates summed)."""
@@ -51,7 +74,8 @@ class SparseGrad:
         """Squared L2 norm of the (summed) gradient, as a 0-d array."""
         if self.empty:
             return 0.0
-        _, summed = self.coalesce()
+        xp = array_module(self.values)
+        summed = self.coalesce()[1] if xp is np else self._segments(xp)[2]
         return (summed * summed).sum()
 
     def to_dense(self, xp):

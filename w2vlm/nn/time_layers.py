@@ -5,26 +5,18 @@ Layout: every layer takes and returns batch-major ``(N, T, ...)`` arrays, but th
 time step is one contiguous ``(N, ...)`` block, the input projection and the weight gradients are one GEMM over
 all T steps, and no layer copies its input. Callers may pass arrays in any layout.
 
-Speed: on NumPy the per-step gate math, the per-step ``h @ Wh`` and the softmax over the vocabulary run in the
-fused numba kernels of ``lstm_kernels``, tested against the plain xp code kept here as the reference (which is
-also what runs on CuPy).
+Speed: the per-step gate math, the per-step ``h @ Wh`` and the softmax over the vocabulary run in fused kernels
+picked by ``fused.kernels_for`` from the arrays (numba ``lstm_kernels`` on NumPy, CUDA ``gpu_kernels`` on CuPy),
+each tested against the plain xp code kept here as the reference; ``fused=False`` runs the reference.
+Dropout masks come from a ``CounterRNG`` (equal on NumPy and CuPy, state saved exactly for --resume).
 """
 
 import numpy as np
 
 from ..backend import array_module
+from .counter_rng import CounterRNG
+from .fused import kernels_for
 from .sparse import SparseGrad
-
-
-def _fused(x):
-    """The fused-kernel module when it applies to ``x`` (a NumPy float array, kernels enabled), else None."""
-    if array_module(x) is not np or x.dtype not in (np.float32, np.float64):
-        return None
-    try:
-        from . import lstm_kernels  # numba: imported on first use
-    except ImportError:
-        return None
-    return lstm_kernels if lstm_kernels.ENABLED else None
 
 
 def time_major(x):
@@ -34,10 +26,13 @@ def time_major(x):
 
 
 def _uniform(xp, rng, shape, dtype):
-    """U[0, 1) draws: from the NumPy ``rng`` on the CPU, from CuPy's seeded global generator on the GPU."""
+    """U[0, 1) draws on xp's device: from a ``CounterRNG`` (no device state), or from a NumPy Generator on the CPU."""
+    dtype = np.float32 if dtype == np.float32 else np.float64
+    if isinstance(rng, CounterRNG):
+        return rng.uniform(xp, shape, dtype)
     if xp is np:
-        return rng.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64)
-    return xp.random.random(shape, dtype=dtype)
+        return rng.random(shape, dtype=dtype)
+    return xp.asarray(rng.random(shape, dtype=dtype))  # a host generator on the GPU: one upload per mask
 
 
 def _keep_mask(xp, rng, shape, ratio, dtype):
@@ -168,11 +163,8 @@ class TimeAffine:
 
 
 def _matmul_into(xp, a, b, out):
-    """out[...] = a @ b without a temporary on NumPy; returns out."""
-    if xp is np:
-        return np.matmul(a, b, out=out)
-    out[...] = a @ b
-    return out
+    """out[...] = a @ b with no temporary (NumPy and CuPy 14 both write the GEMM into ``out``); returns out."""
+    return xp.matmul(a, b, out=out)
 
 
 class TimeSoftmaxWithLoss:
@@ -182,10 +174,11 @@ class TimeSoftmaxWithLoss:
     reused as the work buffer (the model's output layer hands over a fresh array), saving a V-wide copy.
     """
 
-    def __init__(self, ignore_index=-1, overwrite_input=False):
+    def __init__(self, ignore_index=-1, overwrite_input=False, fused=True):
         self.params, self.grads = [], []
         self.ignore_index = ignore_index
         self.overwrite_input = overwrite_input
+        self.fused = fused
         self.cache = None
 
     def forward(self, xs, ts):
@@ -196,7 +189,7 @@ class TimeSoftmaxWithLoss:
         T, N, V = x.shape
         scores = x.reshape(T * N, V)
         labels = xp.ascontiguousarray(ts.T).reshape(-1)
-        kernels = _fused(scores)
+        kernels = kernels_for(scores, "softmax", self.fused)
         if kernels:
             loss, weights = kernels.softmax_ce_forward(scores, labels.astype(np.int64, copy=False),
                                                        self.ignore_index)
@@ -208,9 +201,9 @@ class TimeSoftmaxWithLoss:
     def backward(self, dout=1.0):
         scores, labels, weights, shape = self.cache
         self.cache = None  # the buffer becomes the gradient
-        kernels = _fused(scores)
+        kernels = kernels_for(scores, "softmax", self.fused)
         if kernels:
-            kernels.softmax_ce_backward(scores, labels.astype(np.int64, copy=False), weights, float(dout))
+            kernels.softmax_ce_backward(scores, labels.astype(np.int64, copy=False), weights, dout)
         else:
             softmax_ce_backward_reference(scores, labels, weights, dout)
         return scores.reshape(shape).swapaxes(0, 1)
