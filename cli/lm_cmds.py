@@ -10,6 +10,7 @@ from w2vlm import artifacts, backend
 from w2vlm.errors import TrainingError
 
 from .options import column_options, corpus_options, open_inputs
+from .plot_cmds import draw_curves, plot_option
 
 logger = logging.getLogger("w2vlm")
 
@@ -48,11 +49,12 @@ logger = logging.getLogger("w2vlm")
               help="Start the embedding from a train-embeddings directory (matching words; others random).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the summary (the --metrics object plus output) as JSON on stdout; progress stays on stderr.")
+@plot_option
 @corpus_options
 @click.pass_obj
 def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hidden_size, dropout, dropout_kind,
              tie_weights, batch_size, bptt, optimizer, lr, clip, epochs, threads, min_count, max_vocab, metrics,
-             resume, init_embeddings, as_json, **corpus_opts):
+             resume, init_embeddings, as_json, plot, **corpus_opts):
     """Train an RNN/LSTM language model on CORPUS (files or a corpus name such as ptb).
 
     Without CORPUS: the embedded Korean corpus (kolaw + kobill). Perplexity counts every token, <eos> included.
@@ -135,6 +137,7 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
     result = history.to_metrics()
     if metrics:
         artifacts.write_json(metrics, result)
+    draw_curves(result, plot)
     if not history.best_epoch:
         raise TrainingError("interrupted before the first epoch finished; nothing was saved")
     if as_json:

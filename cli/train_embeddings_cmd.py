@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .options import corpus_options, encode_inputs
+from .plot_cmds import draw_curves, plot_option
 
 log = logging.getLogger("w2vlm")
 
@@ -51,11 +52,12 @@ log = logging.getLogger("w2vlm")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the summary (the --metrics object plus output, vocab_size, loss) as JSON on stdout; "
                    "progress stays on stderr.")
+@plot_option
 @corpus_options
 @click.pass_obj
 def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
                      sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, buckets,
-                     metrics, as_json, **text_options):
+                     metrics, as_json, plot, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
     shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
     --min-count 3 unless given)."""
@@ -82,6 +84,7 @@ def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns
     vectors.save(output, config=saved)
     if metrics is not None:
         write_metrics(metrics, history, config)
+    draw_curves(history.metrics(config), plot)
     if as_json:
         summary = dict(history.metrics(config), output=str(output), vocab_size=len(vectors), loss=history.loss)
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))

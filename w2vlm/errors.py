@@ -30,3 +30,7 @@ class ArtifactError(W2VLMError):
 
 class TrainingError(W2VLMError):
     """Training cannot start or had to stop (bad settings, corpus too small, NaN loss)."""
+
+
+class PlotError(W2VLMError):
+    """A picture cannot be drawn: matplotlib missing, an unwritable path, or nothing to draw."""
