@@ -25,18 +25,12 @@ class WordMap:
 
 
 def read_analogy_pairs(path):
-    """(section, a, b) pairs from an analogy file, in file order, each once: every 'a b c d' question gives
-    (a, b) and (c, d). Section lines start with ':' (Google) or '#' (kor2vec)."""
-    from ..embeddings.evaluate import _read_lines
-    pairs, section = [], ""
-    for line in _read_lines(path):
-        stripped = line.strip()
-        if stripped.startswith((":", "#")):
-            section = stripped.lstrip(":#").strip()
-            continue
-        words = stripped.split()
-        if len(words) == 4:
-            pairs += [(section, words[0], words[1]), (section, words[2], words[3])]
+    """(section, a, b) pairs from an analogy file (Google ':' or kor2vec '#' sections), in file order, each once:
+    every 'a b c d' question gives (a, b) and (c, d)."""
+    from ..embeddings.eval_formats import parse_analogies
+    sections, _ = parse_analogies(path)
+    pairs = [(section["section"], *pair) for section in sections for a, b, c, d in section["questions"]
+             for pair in ((a, b), (c, d))]
     unique = list(dict.fromkeys(pairs))
     if not unique:
         raise PlotError(f"{path} has no analogy questions ('a b c d' lines)")
