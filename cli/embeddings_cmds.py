@@ -196,10 +196,12 @@ def evaluate_embeddings(model_dir, files, analogies, pairs, method, compose, voc
 
 @click.command("export")
 @click.argument("model_dir", metavar="DIR", type=MODEL_DIR)
-@click.option("--format", "file_format", type=click.Choice(["word2vec-text", "word2vec-binary", "projector"]),
+@click.option("--format", "file_format",
+              type=click.Choice(["word2vec-text", "word2vec-binary", "projector", "w2vlm-subwords"]),
               default="word2vec-text", show_default=True,
-              help="word2vec.c/gensim text or binary file, or a folder with the TensorBoard Embedding Projector's "
-                   "vectors.tsv and metadata.tsv (word, count).")
+              help="word2vec.c/gensim text or binary file, a folder with the TensorBoard Embedding Projector's "
+                   "vectors.tsv and metadata.tsv (word, count), or (--subwords models) one .npz file with the "
+                   "n-gram vectors too, which import-vectors reads back.")
 @click.option("-o", "--output", type=click.Path(writable=True, path_type=Path), required=True,
               help="File to write (a folder for --format projector).")
 @click.option("--replace-spaces", metavar="TEXT", default=None,
@@ -213,6 +215,11 @@ def export(settings, model_dir, file_format, output, replace_spaces):
         if output.exists() and not output.is_dir():
             raise click.UsageError(f"{output} is a file; --format projector writes a folder")
         write_projector(vectors, output)
+    elif file_format == "w2vlm-subwords":
+        from w2vlm.embeddings.subword_file import write_subword_file
+        if output.is_dir():
+            raise click.UsageError(f"{output} is a folder; --format {file_format} writes a file")
+        write_subword_file(vectors, output)
     else:
         if output.is_dir():
             raise click.UsageError(f"{output} is a folder; --format {file_format} writes a file")
@@ -234,13 +241,22 @@ def export(settings, model_dir, file_format, output, replace_spaces):
 @click.option("--pos", is_flag=True, help="The vocabulary has part-of-speech tags (word/TAG), with --tokenizer.")
 @click.pass_obj
 def import_vectors(settings, vectors_file, output, binary, unicode_errors, limit, tokenizer, pos):
-    """Bring pretrained word2vec vectors (text or binary) in as a model DIR for similar/analogy/evaluate."""
+    """Bring pretrained vectors in as a model DIR for similar/analogy/evaluate: word2vec text or binary, fastText
+    .vec (text), or a `w2vlm export --format w2vlm-subwords` file (with its n-gram vectors)."""
+    from w2vlm.embeddings.subword_file import is_subword_file, read_subword_file
     tokenizer_config = None
     if tokenizer is not None:
         from w2vlm.text.tokenize import get_tokenizer
         tokenizer_config = get_tokenizer(tokenizer, pos=pos).config()
-    vectors = WordVectors.load_word2vec_format(vectors_file, binary=binary, unicode_errors=unicode_errors,
-                                               limit=limit)
+    if is_subword_file(vectors_file):
+        if limit is not None or binary is not None:
+            raise click.UsageError(f"{vectors_file} is a w2vlm-subwords file; --limit and --binary/--text apply "
+                                   "to word2vec files only")
+        vectors = read_subword_file(vectors_file)
+        tokenizer_config = tokenizer_config or vectors.tokenizer_config
+    else:
+        vectors = WordVectors.load_word2vec_format(vectors_file, binary=binary, unicode_errors=unicode_errors,
+                                                   limit=limit)
     vectors.save(output, tokenizer_config=tokenizer_config)
     if not settings.quiet:
         click.echo(f"imported {len(vectors):,} vectors of {vectors.dim} dims from {vectors_file} into {output}")

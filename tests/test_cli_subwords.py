@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -81,3 +82,43 @@ def test_unknown_without_any_known_ngram_is_a_one_line_error(jamo_model):
     result = _run("similar", jamo_model, "xyz")
     assert result.exit_code == 1
     assert result.output.startswith("Error: 'xyz' is not in the vocabulary") and len(result.output.splitlines()) == 1
+
+
+def test_export_word2vec_and_a_subword_file_that_imports_back(jamo_model, tmp_path):
+    vec, npz, back = tmp_path / "m.vec", tmp_path / "m.npz", tmp_path / "back"
+    assert _run("export", jamo_model, "-o", vec).exit_code == 0
+    words = WordVectors.load_word2vec_format(vec)
+    original = WordVectors.load(jamo_model)
+    assert words.words == original.words and words.subwords is None
+    result = _run("export", jamo_model, "--format", "w2vlm-subwords", "-o", npz)
+    assert result.exit_code == 0, result.output
+    result = _run("import-vectors", npz, "-o", back)
+    assert result.exit_code == 0, result.output
+    imported = WordVectors.load(back)
+    np.testing.assert_array_equal(imported.vectors, original.vectors)
+    np.testing.assert_array_equal(imported.subwords.vector(HELD_OUT), original.subwords.vector(HELD_OUT))
+    assert imported.tokenizer_config == original.tokenizer_config
+    assert _run("similar", back, HELD_OUT, "-k", 1).exit_code == 0
+
+
+def test_subword_export_of_a_plain_model_and_damaged_files_are_one_line_errors(eojeol_file, tmp_path):
+    plain = tmp_path / "plain"
+    assert _run("train-embeddings", eojeol_file, "-o", plain, "--tokenizer", "whitespace", "--dim", 8,
+                "--min-count", 1, "--epochs", 1).exit_code == 0
+    result = _run("export", plain, "--format", "w2vlm-subwords", "-o", tmp_path / "p.npz")
+    assert result.exit_code == 1 and result.output.startswith("Error: this model has no subword vectors")
+    fake = tmp_path / "fake.npz"
+    np.savez(fake, meta=np.array('{"format": "other"}'), words=np.array(["a"]))
+    result = _run("import-vectors", fake, "-o", tmp_path / "f")
+    assert result.exit_code == 1 and "is not a readable w2vlm-subwords file" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_import_fasttext_vec_text(tmp_path):
+    vec = tmp_path / "cc.ko.vec"  # fastText's own writer ends every line with a space
+    vec.write_text("3 4\n영화 0.1 0.2 0.3 0.4 \n재미 -0.1 0.5 0.25 1 \n</s> 0 0 0 1 \n", encoding="utf-8")
+    result = _run("import-vectors", vec, "-o", tmp_path / "ft")
+    assert result.exit_code == 0, result.output
+    vectors = WordVectors.load(tmp_path / "ft")
+    assert vectors.words == ["영화", "재미", "</s>"]
+    np.testing.assert_allclose(vectors["재미"], [-0.1, 0.5, 0.25, 1.0])
