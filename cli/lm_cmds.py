@@ -86,8 +86,8 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
         check_file_output(metrics)
     corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts)
     if saved is not None:
-        from w2vlm.text.tokenize import Tokenizer
-        tokenizer = Tokenizer.from_config(saved["tokenizer"])
+        from w2vlm.text import tokenizer_from_config
+        tokenizer = tokenizer_from_config(saved["tokenizer"])
     text_opts = {"encoding": corpus_opts["encoding"], "errors": corpus_opts["errors"],
                  "normalize": "NFKC" if corpus_opts["normalize"] else None,
                  "column": corpus_opts["column"], "delimiter": corpus_opts["delimiter"]}

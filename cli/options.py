@@ -85,11 +85,11 @@ def open_inputs(specs, **text_options):
     with the text options (:func:`load_corpus_and_tokenizer`)."""
     from w2vlm.text.encode import EncodedCorpus
     from w2vlm.text.shards import is_shard_dir
-    from w2vlm.text.tokenize import Tokenizer
+    from w2vlm.text import tokenizer_from_config
     specs = list(specs or ())
     if len(specs) == 1 and is_shard_dir(specs[0]):
         encoded = EncodedCorpus.load(specs[0])
-        return encoded, Tokenizer.from_config(encoded.tokenizer_config)
+        return encoded, tokenizer_from_config(encoded.tokenizer_config)
     return load_corpus_and_tokenizer(specs, **text_options)
 
 

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.embeddings.test_evaluate import ANALOGIES, PAIRS_TSV
-from tests.embeddings.test_vectors import _fake_tokenizer_module, toy_vectors
+from tests.embeddings.test_vectors import toy_vectors
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm_cli.main import cli
 
@@ -64,8 +64,7 @@ def test_unknown_word_is_one_line_error(model):
     assert result.exit_code == 1 and "'여자사람' is not in the vocabulary" in result.output
 
 
-def test_korean_query_uses_the_saved_tokenizer(tmp_path, monkeypatch):
-    monkeypatch.setitem(__import__("sys").modules, "w2vlm.text.tokenize", _fake_tokenizer_module([]))
+def test_korean_query_uses_the_saved_tokenizer(tmp_path):
     words = ["대통령/NNG", "국민/NNG", "시민/NNG"]
     vectors = np.array([[1, 0, 0], [0.2, 1, 0], [0.3, 0.9, 0.1]], dtype=np.float32)
     WordVectors(words, vectors).save(tmp_path / "ko", tokenizer_config={"name": "kiwi", "pos": True})

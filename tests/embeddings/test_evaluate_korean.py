@@ -1,13 +1,12 @@
 """Korean evaluation through the model's tokenizer: kor2vec's file formats, composed eojeol, coverage, the CLI."""
 
 import json
-import sys
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.embeddings.test_resolve import fake_kiwi, morpheme_vectors
+from tests.embeddings.test_resolve import morpheme_vectors
 from w2vlm.embeddings.eval_formats import detect_format, parse_analogies
 from w2vlm.embeddings.evaluate import spearman
 from w2vlm.errors import CorpusError
@@ -26,8 +25,7 @@ KOR2VEC_PAIRS = "\ufeff밥을,물을,8.5\r\n밥,돈,3\r\n책을,밥,5\r\n먹었�
 
 
 @pytest.fixture
-def tagged(monkeypatch):
-    monkeypatch.setitem(sys.modules, "w2vlm.text.tokenize", fake_kiwi())
+def tagged():
     return morpheme_vectors()
 
 

@@ -1,12 +1,10 @@
 """Vectors for words outside the vocabulary: tokenizer tokens, composition (sum/mean), subwords, gensim's extra names."""
 
-import sys
-import types
-
 import numpy as np
 import pytest
 
 from tests.embeddings.test_vectors import toy_vectors
+from w2vlm.embeddings.resolve import QueryTokenizer
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import UnknownWordError
 
@@ -19,33 +17,25 @@ ANALYSES = {
 MORPHEMES = ["밥/NNG", "물/NNG", "돈/NNG", "을/JKO", "먹/VV", "었/EP", "다/EF", "대통령/NNG", "국민/NNG"]
 
 
-def fake_kiwi(calls=None):
-    """A stand-in for w2vlm.text.tokenize whose tokenizer knows the analyses above (else one /NNG token)."""
-    class Tokenizer:
-        @classmethod
-        def from_config(cls, config):
-            if calls is not None:
-                calls.append(config)
-            return cls()
+class FakeKiwi:
+    """A stand-in for the kiwi tokenizer that knows the analyses above (else one /NNG token)."""
 
-        def tokenize(self, line):
-            return list(ANALYSES.get(line, [f"{line}/NNG"]))
-
-    return types.SimpleNamespace(Tokenizer=Tokenizer)
+    def tokenize(self, line):
+        return list(ANALYSES.get(line, [f"{line}/NNG"]))
 
 
-def morpheme_vectors(extra_filler=6, seed=0):
+def morpheme_vectors(extra_filler=6, seed=0, tokenizer=None):
     """One axis per morpheme (plus small noise) and filler words on axes of their own."""
     rng = np.random.default_rng(seed)
     dim = len(MORPHEMES) + extra_filler
     words = MORPHEMES + [f"채움{i}/NNG" for i in range(extra_filler)]
     vectors = np.eye(len(words), dim) + rng.normal(scale=0.01, size=(len(words), dim))
-    return WordVectors(words, vectors.astype(np.float32), tokenizer_config={"name": "kiwi", "pos": True})
+    return WordVectors(words, vectors.astype(np.float32), tokenizer_config={"name": "kiwi", "pos": True},
+                       tokenizer=FakeKiwi() if tokenizer is None else tokenizer)
 
 
 @pytest.fixture
-def tagged(monkeypatch):
-    monkeypatch.setitem(sys.modules, "w2vlm.text.tokenize", fake_kiwi())
+def tagged():
     return morpheme_vectors()
 
 
@@ -128,11 +118,19 @@ def test_gensim_keyed_vectors_names_match_gensim():
         wv.n_similarity([], ["king"])
 
 
-def test_the_saved_tokenizer_is_built_once(monkeypatch):
+def test_the_saved_tokenizer_is_built_once_and_a_broken_one_means_unknown():
     calls = []
-    monkeypatch.setitem(sys.modules, "w2vlm.text.tokenize", fake_kiwi(calls))
-    wv = morpheme_vectors()
-    for word in ("밥을", "물을", "먹었다", "밥을"):
-        wv.get_vector(word)
-    wv.resolve("밥을", compose="mean")
+
+    def build(config):
+        calls.append(config)
+        return FakeKiwi()
+
+    query = QueryTokenizer({"name": "kiwi", "pos": True}, build=build)
+    assert [query(word) for word in ("밥을", "먹었다", "밥을")][1] == ["먹/VV", "었/EP", "다/EF"]
     assert calls == [{"name": "kiwi", "pos": True}]
+
+    def broken(config):
+        raise RuntimeError("no tagger here")
+
+    assert QueryTokenizer({"name": "kiwi"}, build=broken)("밥을") == []
+    assert QueryTokenizer(None, build=build)("밥을") == [] and len(calls) == 1

@@ -1,7 +1,5 @@
 """WordVectors: lookups, cosine neighbours, 3CosAdd/3CosMul on hand-made geometry, gensim parity, save/load."""
 
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -135,33 +133,23 @@ def test_unknown_word_suggestions_are_cheap_on_a_large_vocabulary():
     assert time.perf_counter() - start < 2.0
 
 
-def _fake_tokenizer_module(calls):
-    """A stand-in for w2vlm.text.tokenize whose tokenizer pos-tags every word as a common noun."""
-    class Tokenizer:
-        @classmethod
-        def from_config(cls, config):
-            calls.append(config)
-            return cls()
+class NounTagger:
+    """A stand-in tokenizer that pos-tags every word as a common noun."""
 
-        def tokenize(self, line):
-            return [f"{word}/NNG" for word in line.split()]
-
-    return types.SimpleNamespace(Tokenizer=Tokenizer)
+    def tokenize(self, line):
+        return [f"{word}/NNG" for word in line.split()]
 
 
-def test_queries_fall_back_to_the_saved_tokenizer(monkeypatch):
-    calls = []
-    monkeypatch.setitem(sys.modules, "w2vlm.text.tokenize", _fake_tokenizer_module(calls))
+def test_queries_fall_back_to_the_saved_tokenizer():
     words = ["대통령/NNG", "국민/NNG", "시민/NNG"]
     vectors = np.array([[1, 0, 0], [0.2, 1, 0], [0.3, 0.9, 0.1]], dtype=np.float32)
-    tagged = WordVectors(words, vectors, tokenizer_config={"name": "kiwi", "pos": True})
+    tagged = WordVectors(words, vectors, tokenizer_config={"name": "kiwi", "pos": True}, tokenizer=NounTagger())
     assert tagged.most_similar("국민", topn=1) == tagged.most_similar("국민/NNG", topn=1)
     assert tagged.most_similar("국민", topn=1)[0][0] == "시민/NNG"
     expected = tagged.similarity("대통령/NNG", "국민/NNG")
     assert tagged.similarity("대통령", "국민/NNG") == pytest.approx(expected)
     with pytest.raises(UnknownWordError, match=r"splits it into 대통령/NNG \+ 국민/NNG \(query 대통령/NNG, 국민/NNG"):
         tagged["대통령 국민"]  # two tokens: not one word
-    assert calls == [{"name": "kiwi", "pos": True}]  # the tokenizer is built once
     plain = WordVectors(words, vectors)  # no tokenizer settings: no fallback
     with pytest.raises(UnknownWordError):
         plain["국민"]

@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 
 from w2vlm.errors import W2VLMError
-from w2vlm.text import encode as encode_module
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.distributed import encode_on_dask, plan_ranges
 from w2vlm.text.encode import encode_corpus
@@ -60,7 +59,7 @@ def cluster():
 
 
 @pytest.mark.parametrize("tokenizer", ["whitespace", "kiwi"])
-def test_dask_ids_equal_the_in_process_ids(files, cluster, tmp_path, tokenizer, monkeypatch):
+def test_dask_ids_equal_the_in_process_ids(files, cluster, tmp_path, tokenizer):
     corpus = open_corpus([str(files / "a.txt"), str(files / "b.txt")])
     tok = get_tokenizer(tokenizer)
     here = encode_corpus(corpus, tok, cache=False, progress=False)
@@ -76,9 +75,8 @@ def test_dask_ids_equal_the_in_process_ids(files, cluster, tmp_path, tokenizer, 
         def close(self):
             pass
 
-    monkeypatch.setattr(encode_module, "token_bar", lambda progress, desc: Recorder())
     out = tmp_path / "dask"
-    index = encode_on_dask(corpus, tok, str(out), scheduler=cluster, task_bytes=97, shard_tokens=50)
+    index = encode_on_dask(corpus, tok, str(out), scheduler=cluster, task_bytes=97, shard_tokens=50, bar=Recorder())
     there = EncodedCorpus.load(out)
     assert len(index["shards"]) > 10 and {s["name"][:10] for s in index["shards"]} != {"part-00000"}
     assert there.types == here.types and there.counts.tolist() == here.counts.tolist()

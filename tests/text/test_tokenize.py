@@ -6,7 +6,8 @@ import pytest
 
 from w2vlm.errors import TokenizerError
 from w2vlm.text import guards
-from w2vlm.text.tokenize import Tokenizer, available_tokenizers, get_tokenizer
+from w2vlm.text import tokenizers_konlpy, tokenizers_korean, tokenizers_plain
+from w2vlm.text.tokenize import TOKENIZERS, Tokenizer, available_tokenizers, get_tokenizer, tokenizer_from_config
 
 from .conftest import S1, S2, S3, needs_java, needs_mecab
 
@@ -55,10 +56,19 @@ def test_kiwi_pos_tags_and_detokenize(kiwi, kiwi_pos):
 
 
 def test_from_config_rebuilds_the_same_tokenizer(kiwi_pos):
-    again = Tokenizer.from_config(kiwi_pos.config())
+    again = tokenizer_from_config(kiwi_pos.config())
     assert again.config() == kiwi_pos.config() and again.tokenize(S1) == kiwi_pos.tokenize(S1)
     with pytest.raises(TokenizerError, match="unknown tokenizer"):
-        Tokenizer.from_config({"name": "nope"})
+        tokenizer_from_config({"name": "nope"})
+
+
+def test_the_registry_is_one_explicit_table_of_every_tokenizer_class():
+    classes = [cls for module in (tokenizers_korean, tokenizers_konlpy, tokenizers_plain)
+               for cls in vars(module).values()
+               if isinstance(cls, type) and issubclass(cls, Tokenizer) and cls.name is not None]
+    assert sorted(cls.name for cls in classes) == sorted(TOKENIZERS)
+    assert all(TOKENIZERS[cls.name] is cls for cls in classes)
+    assert available_tokenizers()[:2] == ["kiwi", "mecab"]
 
 
 def test_tokenize_lines_keeps_order_and_blank_lines(kiwi):

@@ -6,11 +6,14 @@ import numpy as np
 
 from ..errors import CorpusError
 from .eval_formats import parse_analogies, parse_pairs
+from .resolve import Resolver
 
 logger = logging.getLogger("w2vlm")
 
 _CANDIDATES = 5           # gensim looks at the 5 best answers and skips question words among them
 _BATCH_SCORES = 1 << 23   # questions are scored in blocks of about this many floats
+
+COSMUL_EPS = 1e-3        # Levy & Goldberg (2014) use 0.001; gensim's most_similar_cosmul uses 1e-6
 
 
 def _ratio(part, whole):
@@ -112,8 +115,6 @@ def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, m
     words plus every test-file word with a resolved vector of its own (so a composed 밥을 can be the answer); the
     answer is the best candidate that is not a question word. A question with a word that gets no vector is not
     answered (counted in ``oov``); ``coverage`` = answered / questions."""
-    from .resolve import Resolver
-    from .vectors import COSMUL_EPS
     if method not in ("add", "mul"):
         raise ValueError(f"unknown analogy method {method!r}; use 'add' (3CosAdd) or 'mul' (3CosMul)")
     eps = COSMUL_EPS if eps is None else eps
@@ -184,7 +185,6 @@ def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_voc
     Lines are ``word1 <delimiter> word2 <delimiter> score``; the delimiter (tab, comma or spaces) is taken from
     the first data line unless given, and a BOM is dropped. Pairs with a word that gets no vector are counted in
     ``oov`` / ``oov_ratio`` (a fraction) and not scored; ``coverage`` = evaluated / pairs."""
-    from .resolve import Resolver
     resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
     rows, skipped = parse_pairs(path, delimiter)
     if not rows:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import UnknownWordError
+from ..text.tokenize import tokenizer_from_config
 
 logger = logging.getLogger("w2vlm")
 
@@ -119,17 +120,19 @@ def _frozen(vector):
 
 class QueryTokenizer:
     """The model's saved tokenizer applied to query words, built on first use; [] without one or when it fails
-    (a missing or broken tagger means "unknown word", not a crash)."""
+    (a missing or broken tagger means "unknown word", not a crash). ``tokenizer``: one already built (anything
+    with ``tokenize(line)``), used instead of building one from ``tokenizer_config``; ``build`` makes one from
+    the config (default ``text.tokenizer_from_config``)."""
 
-    def __init__(self, tokenizer_config):
+    def __init__(self, tokenizer_config, tokenizer=None, build=tokenizer_from_config):
         self.config = tokenizer_config
-        self._tokenizer = None if tokenizer_config else False
+        self.build = build
+        self._tokenizer = tokenizer if tokenizer is not None else (None if tokenizer_config else False)
 
     def __call__(self, word):
         if self._tokenizer is None:
             try:
-                from ..text.tokenize import Tokenizer
-                self._tokenizer = Tokenizer.from_config(self.config)
+                self._tokenizer = self.build(self.config)
             except Exception as exc:
                 logger.debug("cannot tokenize queries with %s: %s", self.config, exc)
                 self._tokenizer = False

@@ -8,23 +8,27 @@ import numpy as np
 from .. import artifacts
 from ..backend import to_cpu
 from ..errors import ArtifactError
+from ..model_dir import check_output, write_directory
 from . import word2vec_format
+from .evaluate import COSMUL_EPS, evaluate_analogies, evaluate_pairs
 from .resolve import QueryTokenizer, Resolver, unknown_word_error
+from .subword_vectors import SubwordVectors
 
 logger = logging.getLogger("w2vlm")
 
 VECTORS_TEXT = "vectors.txt"
-COSMUL_EPS = 1e-3        # Levy & Goldberg (2014) use 0.001; gensim's most_similar_cosmul uses 1e-6
 
 
 class WordVectors:
     """A vocabulary (most frequent word first) and one float32 row per word, like gensim's KeyedVectors.
 
     ``wv[word]`` and :meth:`index` find vocabulary rows only; :meth:`get_vector` and every query (most_similar,
-    analogy, similarity, ...) also give words outside the vocabulary a vector (see :meth:`resolve`)."""
+    analogy, similarity, ...) also give words outside the vocabulary a vector (see :meth:`resolve`).
+    ``tokenizer``: a tokenizer already built for queries; by default the one ``tokenizer_config`` describes is
+    built on first use."""
 
     def __init__(self, words, vectors, counts=None, *, config=None, tokenizer_config=None, extra_arrays=None,
-                 subwords=None):
+                 subwords=None, tokenizer=None):
         vectors = np.asarray(to_cpu(vectors))
         words = [str(word) for word in words]
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
@@ -47,7 +51,7 @@ class WordVectors:
         # subword models: an object with vector(word) -> array | None and pieces(word) -> [str] (SubwordVectors)
         self.subwords = subwords
         self._unit = None
-        self._tokenizer = None
+        self._tokenizer = QueryTokenizer(tokenizer_config, tokenizer)
         self._resolvers = {}
 
     # ---- the vocabulary -------------------------------------------------------------------------------------
@@ -121,8 +125,6 @@ class WordVectors:
 
     def _tokenize_query(self, word):
         """Tokens the saved tokenizer makes of a query (대통령 -> [대통령/NNG]); [] without one or when it fails."""
-        if self._tokenizer is None:
-            self._tokenizer = QueryTokenizer(self.tokenizer_config)
         return self._tokenizer(word)
 
     def unknown_word(self, word, tokens=()):
@@ -238,13 +240,11 @@ class WordVectors:
     def evaluate_analogies(self, path, restrict_vocab=300000, case_insensitive=True, method="add", compose="sum"):
         """Accuracy and coverage on a Google- or kor2vec-format analogy file, per section and in total
         (test words resolved like :meth:`resolve`; ``compose=None``: vocabulary words only, as gensim)."""
-        from .evaluate import evaluate_analogies
         return evaluate_analogies(self, path, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
                                   method=method, compose=compose)
 
     def evaluate_pairs(self, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum"):
         """Spearman and Pearson correlation with human word-pair similarity judgements (TSV or CSV), and coverage."""
-        from .evaluate import evaluate_pairs
         return evaluate_pairs(self, path, delimiter=delimiter, case_insensitive=case_insensitive,
                               restrict_vocab=restrict_vocab, compose=compose)
 
@@ -252,7 +252,6 @@ class WordVectors:
     def save(self, directory, config=None, tokenizer_config=None, extra_arrays=None):
         """Write an artifact directory (params.npz, vocab.json, vectors.txt in word2vec text, config.json) beside
         ``directory`` and swap it in whole; a directory of another kind or with foreign files is refused."""
-        from ..model_dir import check_output, write_directory
         directory = Path(directory)
         check_output(directory, "embeddings")
         config = dict(self.config if config is None else config)
@@ -282,6 +281,8 @@ class WordVectors:
             artifacts.save_config(stage, "embeddings", config)
 
         write_directory(directory, write)
+        if tokenizer_config != self.tokenizer_config:  # queries now tokenize as the saved model says
+            self._tokenizer, self._resolvers = QueryTokenizer(tokenizer_config), {}
         self.config, self.tokenizer_config, self.extra_arrays = config, tokenizer_config, extra
         return directory
 
@@ -307,7 +308,6 @@ class WordVectors:
             raise damaged(f"{artifacts.CONFIG} says dim {config.get('dim')}, the vectors have {vectors.shape[1]}")
         subwords = None
         if isinstance(config.get("subwords"), dict):
-            from .subword_vectors import SubwordVectors
             subwords = SubwordVectors.from_artifact(config["subwords"], arrays, vectors.shape[1])
         try:
             return cls(words, vectors, counts, config=config, tokenizer_config=config.get("tokenizer"),

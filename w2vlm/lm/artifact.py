@@ -51,7 +51,7 @@ def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None,
 
 def load_lm(directory, xp=np, rng=None, fused=True):
     """Rebuild the model, vocabulary and tokenizer of a ``train-lm`` directory (``fused``: see ``RNNLM``)."""
-    from ..text.tokenize import Tokenizer
+    from ..text.tokenize import tokenizer_from_config
     from ..text.vocab import Vocab
     from .model import LMConfig, RNNLM
     directory = Path(directory)
@@ -65,7 +65,7 @@ def load_lm(directory, xp=np, rng=None, fused=True):
     model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0), fused=fused)
     load_params(model, artifacts.load_arrays(directory / artifacts.PARAMS), directory)
     model.eval()
-    return LanguageModel(model=model, vocab=vocab, tokenizer=Tokenizer.from_config(tokenizer_config), config=config)
+    return LanguageModel(model=model, vocab=vocab, tokenizer=tokenizer_from_config(tokenizer_config), config=config)
 
 
 def load_params(model, arrays, where):

@@ -16,6 +16,8 @@ import uuid
 
 from ..errors import CorpusError, W2VLMError
 from . import shards as shard_files
+from .tokenize import tokenizer_from_config
+from .tokenizer_base import shared
 
 logger = logging.getLogger("w2vlm")
 
@@ -68,17 +70,19 @@ def connect(scheduler, workers):
 
 
 def encode_on_dask(corpus, tokenizer, directory, *, scheduler, workers=1, progress=True,
-                   shard_tokens=shard_files.SHARD_TOKENS, task_bytes=None):
+                   shard_tokens=shard_files.SHARD_TOKENS, task_bytes=None, bar=None):
     """Tokenize ``corpus`` on Dask into shards under ``directory`` (local path or fsspec URL that every worker
-    can write); returns the index. The ids equal those of the in-process encode."""
-    from .encode import token_bar
+    can write); returns the index. The ids equal those of the in-process encode. ``bar``: the progress bar to
+    count tokens on (``update(n)``, ``n``, ``close()``; default a tqdm bar when ``progress``)."""
     tokenizer.check_available()
     config = tokenizer.config()
     with connect(scheduler, workers) as client:
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         ranges = plan_ranges(corpus, n_workers, task_bytes)
         topic = f"w2vlm-progress-{uuid.uuid4().hex}"
-        bar = token_bar(progress, f"tokenize ({tokenizer.name}, {len(ranges)} tasks on {n_workers} Dask workers)")
+        if bar is None:
+            bar = shard_files.token_bar(progress, f"tokenize ({tokenizer.name}, {len(ranges)} tasks on "
+                                                  f"{n_workers} Dask workers)")
         client.subscribe_topic(topic, lambda event: bar.update(event[1]))
         try:
             futures = [client.submit(encode_range, corpus, config, directory, task, index, start, end,
@@ -109,9 +113,8 @@ def encode_range(corpus, tokenizer_config, directory, task, source_index, start,
     """A Dask task: tokenize one byte range into shards ``part-TASK-*``; return the writer's record."""
     from distributed import get_worker
 
-    from .tokenizer_base import Tokenizer, shared
     key = ("w2vlm-dask-tokenizer", json.dumps(tokenizer_config, sort_keys=True))
-    tokenizer = shared(key, lambda: Tokenizer.from_config(tokenizer_config))   # once per worker process
+    tokenizer = shared(key, lambda: tokenizer_from_config(tokenizer_config))   # once per worker process
     worker = get_worker()
     writer = shard_files.ShardWriter(directory, f"part-{task:05d}", shard_tokens)
     lines = corpus.read_range(source_index, start, end)

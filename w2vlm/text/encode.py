@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import ArtifactError, CorpusError
 from . import shards as shard_files
 from .cache import cache_key, default_cache_dir, touch
+from .distributed import encode_on_dask
 from .encoded import EncodedCorpus
 
 logger = logging.getLogger("w2vlm")
@@ -29,11 +30,10 @@ def write_shards(corpus, tokenizer, directory, *, workers=1, scheduler=None, pro
     """
     start = time.perf_counter()
     if scheduler:
-        from .distributed import encode_on_dask
         index = encode_on_dask(corpus, tokenizer, directory, scheduler=scheduler, workers=workers,
                                progress=progress, shard_tokens=shard_tokens)
     else:
-        bar = token_bar(progress, f"tokenize ({tokenizer.name})")
+        bar = shard_files.token_bar(progress, f"tokenize ({tokenizer.name})")
         try:
             writer = shard_files.ShardWriter(directory, "part-00000", shard_tokens)
             records = [shard_files.tokenize_into(writer, corpus, tokenizer, workers=workers, report=bar.update)]
@@ -49,13 +49,6 @@ def write_shards(corpus, tokenizer, directory, *, workers=1, scheduler=None, pro
                 f"{index['n_lines']:,}", elapsed, f"{index['n_tokens'] / max(elapsed, 1e-9):,.0f}",
                 f" on Dask ({scheduler})" if scheduler else "")
     return index
-
-
-def token_bar(progress, desc):
-    """The one progress bar of an encode, counted in tokens."""
-    from tqdm.auto import tqdm
-    return tqdm(desc=desc, unit=" tok", unit_scale=True, disable=not progress or None, mininterval=0.5,
-                leave=False, dynamic_ncols=True)
 
 
 def encode_corpus(corpus, tokenizer, *, workers=1, cache_dir=None, progress=True, cache=True, scheduler=None,

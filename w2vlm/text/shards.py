@@ -191,3 +191,10 @@ def is_shard_dir(path):
             return json.load(handle).get("kind") == KIND
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def token_bar(progress, desc):
+    """The one progress bar of an encode, counted in tokens."""
+    from tqdm.auto import tqdm
+    return tqdm(desc=desc, unit=" tok", unit_scale=True, disable=not progress or None, mininterval=0.5,
+                leave=False, dynamic_ncols=True)

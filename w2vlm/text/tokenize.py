@@ -1,64 +1,29 @@
 """Tokenizers by name: get_tokenizer("kiwi" | "mecab" | "okt" | "komoran" | "kkma" | "hannanum" | "whitespace" | "char")."""
 
-import unicodedata
+import logging
 
 from ..errors import TokenizerError
-from . import guards
-from .tokenizer_base import REGISTRY, Tokenizer, register
-from . import tokenizers_korean  # noqa: F401,I001  (registers kiwi, mecab; order = listing order)
-from . import tokenizers_konlpy  # noqa: F401  (registers okt, komoran, kkma, hannanum)
+from .tokenizer_base import Tokenizer
+from .tokenizers_konlpy import HannanumTokenizer, KkmaTokenizer, KomoranTokenizer, OktTokenizer
+from .tokenizers_korean import KiwiTokenizer, MecabTokenizer
+from .tokenizers_plain import CharTokenizer, WhitespaceTokenizer
 
-__all__ = ["Tokenizer", "get_tokenizer", "available_tokenizers", "parse_tokenizer_spec", "DEFAULT_TOKENIZER"]
+__all__ = ["Tokenizer", "TOKENIZERS", "get_tokenizer", "tokenizer_from_config", "available_tokenizers",
+           "parse_tokenizer_spec", "DEFAULT_TOKENIZER"]
+
+logger = logging.getLogger("w2vlm")
 
 DEFAULT_TOKENIZER = "kiwi"
 
-
-@register
-class WhitespaceTokenizer(Tokenizer):
-    """Split at whitespace: for text that is already tokenized (PTB, WikiText) or for eojeol-level Korean."""
-
-    name = "whitespace"
-    parallel = "none"
-    has_tags = False
-
-    def tokenize(self, line):
-        # str.split needs no length guard: it is linear and cheap even for a 5 MB line
-        if guards._CONTROL.search(line):
-            line = guards._CONTROL.sub(" ", line)
-        return line.split()
-
-    def _tag(self, piece):
-        return piece.split()
-
-    def detokenize(self, tokens):
-        return " ".join(tokens)
-
-
-@register
-class CharTokenizer(Tokenizer):
-    """One token per character (Hangul syllable); spaces are dropped, so detokenize cannot restore them."""
-
-    name = "char"
-    parallel = "none"
-    has_tags = False
-
-    def tokenize(self, line):
-        if not unicodedata.is_normalized("NFC", line):  # decomposed jamo -> syllables
-            line = unicodedata.normalize("NFC", line)
-        if guards._CONTROL.search(line):
-            line = guards._CONTROL.sub(" ", line)
-        return list("".join(line.split()))
-
-    def _tag(self, piece):
-        return self.tokenize(piece)
-
-    def detokenize(self, tokens):
-        return "".join(tokens)
+# The registry: every tokenizer by name, in listing order. A new tokenizer is a class in text/tokenizers_*.py
+# plus one entry here.
+TOKENIZERS = {cls.name: cls for cls in (KiwiTokenizer, MecabTokenizer, OktTokenizer, KomoranTokenizer,
+                                        KkmaTokenizer, HannanumTokenizer, WhitespaceTokenizer, CharTokenizer)}
 
 
 def available_tokenizers():
     """The registered tokenizer names (whether their packages are installed is checked on use)."""
-    return list(REGISTRY)
+    return list(TOKENIZERS)
 
 
 def _parse_value(text):
@@ -87,6 +52,24 @@ def get_tokenizer(name=DEFAULT_TOKENIZER, pos=False, **options):
     """A Tokenizer by registry name; ``name`` may carry options (``"okt:stem=true"``), keyword options win.
     Building one is cheap: the analyzer (model, JVM) loads on the first line it tags."""
     name, spec_options = parse_tokenizer_spec(name or DEFAULT_TOKENIZER)
-    if name not in REGISTRY:
-        raise TokenizerError(f"unknown tokenizer '{name}'; choose one of: {', '.join(REGISTRY)}")
-    return REGISTRY[name](pos=pos, **{**spec_options, **options})
+    return _tokenizer_class(name)(pos=pos, **{**spec_options, **options})
+
+
+def tokenizer_from_config(config):
+    """The tokenizer a saved ``Tokenizer.config()`` describes (warns when the package version changed)."""
+    config = dict(config)
+    name = config.pop("name", None)
+    saved_version = config.pop("version", None)
+    pos = config.pop("pos", False)
+    tokenizer = _tokenizer_class(name)(pos=pos, **config)
+    current = tokenizer.version()
+    if saved_version and current and saved_version != current:
+        logger.warning("tokenizer %s was version %s when saved and is %s now; tokens may differ slightly",
+                       name, saved_version, current)
+    return tokenizer
+
+
+def _tokenizer_class(name):
+    if name not in TOKENIZERS:
+        raise TokenizerError(f"unknown tokenizer '{name}'; choose one of: {', '.join(TOKENIZERS)}")
+    return TOKENIZERS[name]

@@ -1,8 +1,7 @@
-"""The tokenizer protocol, its registry, and the order-preserving (parallel) driver every tagger shares."""
+"""The tokenizer protocol and the order-preserving (parallel) driver every tagger shares."""
 
 import collections
 import importlib.metadata
-import logging
 import multiprocessing
 import threading
 
@@ -12,20 +11,11 @@ from .. import __version__
 from ..errors import TokenizerError
 from . import guards
 
-logger = logging.getLogger("w2vlm")
-
-REGISTRY = {}
 BATCH_LINES = 1000      # lines per batch handed to a tagger / worker process
 BATCH_CHARS = 200_000   # ... or fewer lines when they are long (a 5 MB line is 500 pieces of 10k chars)
 
 _SHARED = {}
 _SHARED_LOCK = threading.Lock()
-
-
-def register(cls):
-    """Class decorator: make a Tokenizer subclass available to get_tokenizer under ``cls.name``."""
-    REGISTRY[cls.name] = cls
-    return cls
 
 
 def shared(key, factory):
@@ -94,22 +84,6 @@ class Tokenizer:
         """JSON-able settings: name, package version, pos and every option (saved with models and caches)."""
         return {"name": self.name, "version": self.version(), "pos": self.pos, **self.options}
 
-    @classmethod
-    def from_config(cls, config):
-        """The tokenizer a saved ``config()`` describes (warns when the package version changed)."""
-        config = dict(config)
-        name = config.pop("name", None)
-        saved_version = config.pop("version", None)
-        pos = config.pop("pos", False)
-        if name not in REGISTRY:
-            raise TokenizerError(f"unknown tokenizer '{name}'; known: {', '.join(REGISTRY)}")
-        tokenizer = REGISTRY[name](pos=pos, **config)
-        current = tokenizer.version()
-        if saved_version and current and saved_version != current:
-            logger.warning("tokenizer %s was version %s when saved and is %s now; tokens may differ slightly",
-                           name, saved_version, current)
-        return tokenizer
-
     def _pieces(self, line):
         return guards.prepare(line, bmp_only=self.bmp_only)
 
@@ -145,7 +119,7 @@ class Tokenizer:
             batches = _batches(lines, self._pieces)
             if workers > 1 and self.parallel == "process":
                 self.check_available()
-                results = _run_in_processes(self.config(), batches, workers)
+                results = _run_in_processes(type(self), self.pos, self.options, batches, workers)
             else:
                 results = ((counts, self._tag_batch(pieces, workers)) for pieces, counts in batches)
             for counts, tagged in results:
@@ -190,31 +164,33 @@ def _regroup(counts, tagged):
 _WORKER = {}
 
 
-def _worker_setup(config):
-    _WORKER["config"] = config
+def _worker_setup(tokenizer_class, pos, options):
+    _WORKER["build"] = (tokenizer_class, pos, options)
 
 
 def _worker_tag(pieces):
     """Tag a batch in a worker; the tagger is built on the first call, so its errors reach the parent."""
     try:
         if "tokenizer" not in _WORKER:
-            from . import tokenize  # noqa: F401  (fills the registry in a fresh spawned process)
-            _WORKER["tokenizer"] = Tokenizer.from_config(_WORKER["config"])
+            tokenizer_class, pos, options = _WORKER["build"]
+            _WORKER["tokenizer"] = tokenizer_class(pos=pos, **options)
         return _WORKER["tokenizer"]._tag_batch(pieces)
     except TokenizerError:
         raise
     except Exception as exc:  # Java exceptions do not pickle; send a plain one-line error
-        raise TokenizerError(f"{_WORKER['config']['name']} failed in a worker process: {type(exc).__name__}: {exc}")
+        raise TokenizerError(f"{_WORKER['build'][0].name} failed in a worker process: {type(exc).__name__}: {exc}")
 
 
-def _run_in_processes(config, batches, workers):
+def _run_in_processes(tokenizer_class, pos, options, batches, workers):
     """Yield ``(counts, tagged)`` per batch in order, keeping at most 2 batches per worker in flight.
+    Workers get the tokenizer class itself (pickled by reference), so a spawned process needs no registry.
     A worker that dies (or cannot start) breaks the pool with an error instead of a hang."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup, initargs=(config,))
+    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                                   initargs=(tokenizer_class, pos, options))
     try:
         pending = collections.deque()
         for pieces, counts in batches:
@@ -226,7 +202,7 @@ def _run_in_processes(config, batches, workers):
             counts_done, future = pending.popleft()
             yield counts_done, future.result()
     except BrokenProcessPool:
-        raise TokenizerError(f"the {config['name']} worker processes died (out of memory, or the main module "
+        raise TokenizerError(f"the {tokenizer_class.name} worker processes died (out of memory, or the main module "
                              f"cannot be re-imported by spawn: run a script file with an "
                              f"`if __name__ == \"__main__\":` guard); use --workers 1") from None
     finally:

@@ -1,7 +1,7 @@
 """KoNLPy's JVM taggers (okt, komoran, kkma, hannanum): built lazily, per process, never used across a fork."""
 
 from ..errors import TokenizerError
-from .tokenizer_base import Tokenizer, register, shared
+from .tokenizer_base import Tokenizer, shared
 
 
 def _java_hint(name):
@@ -68,7 +68,6 @@ class KonlpyTokenizer(Tokenizer):
         return tokens
 
 
-@register
 class OktTokenizer(KonlpyTokenizer):
     """Open Korean Text (Twitter): the only JVM tagger with no crash or hang in the edge-case tests.
     Options: ``norm`` (normalize colloquial spellings), ``stem`` (verbs/adjectives to their dictionary form)."""
@@ -81,7 +80,6 @@ class OktTokenizer(KonlpyTokenizer):
         return {"norm": bool(self.options["norm"]), "stem": bool(self.options["stem"])}
 
 
-@register
 class KomoranTokenizer(KonlpyTokenizer):
     """Komoran: fast once loaded (5-7 s); crashes on non-BMP characters (removed by the guards) and emits
     multi-word tokens such as ``9월 22일`` (written ``9월_22일``)."""
@@ -91,7 +89,6 @@ class KomoranTokenizer(KonlpyTokenizer):
     bmp_only = True
 
 
-@register
 class KkmaTokenizer(KonlpyTokenizer):
     """Kkma: fine-grained, but about 2k chars/s and 12 s to warm up; non-BMP characters are removed."""
 
@@ -100,7 +97,6 @@ class KkmaTokenizer(KonlpyTokenizer):
     bmp_only = True
 
 
-@register
 class HannanumTokenizer(KonlpyTokenizer):
     """Hannanum: coarse tags; hangs on whitespace-only input (never reaches it: blank lines are skipped)."""
 

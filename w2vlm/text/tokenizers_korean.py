@@ -2,7 +2,7 @@
 
 from ..errors import TokenizerError
 from . import guards
-from .tokenizer_base import Tokenizer, register, shared
+from .tokenizer_base import Tokenizer, shared
 
 
 def _kiwi_class():
@@ -14,7 +14,6 @@ def _kiwi_class():
     return Kiwi
 
 
-@register
 class KiwiTokenizer(Tokenizer):
     """kiwipiepy (Kiwi) with ``compatible_jamo=True``: endings read ``ㅂ니다``, like the other taggers write them.
 
@@ -82,7 +81,6 @@ def _mecab_tagger():
                              f"and do not install python-mecab-ko beside it") from None
 
 
-@register
 class MecabTokenizer(Tokenizer):
     """mecab-ko (MeCab with mecab-ko-dic, no Java): about 8x faster than kiwi; keeps fused forms (합니다/XSV+EF)."""
 
