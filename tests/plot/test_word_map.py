@@ -92,3 +92,21 @@ def test_word_map_with_tsne_or_a_clear_error(tmp_path, monkeypatch):
             plot_word_map(vectors, chosen, tmp_path / "t.png", method="tsne")
     else:
         assert plot_word_map(vectors, chosen, tmp_path / "t.png", method="tsne")["method"] == "tsne"
+
+
+def test_labels_step_off_arrows_when_there_is_room():
+    from matplotlib.text import Text
+    points = np.array([[0.0, 0.0], [1.0, 0.0]])
+    figure = new_figure(6, 4, constrained=False)
+    ax = figure.add_subplot()
+    ax.set_xlim(-0.5, 1.5)
+    ax.set_ylim(-1, 1)
+    font, _ = label_font()
+    assert place_labels(ax, points, ["남자", "여자"], font, segments=[(points[0], points[1])]) == 0
+    figure.canvas.draw()
+    line_y = ax.transData.transform(points)[0, 1]
+    start_x, end_x = ax.transData.transform(points)[:, 0]
+    for text in ax.texts:
+        box = Text.get_window_extent(text, figure.canvas.get_renderer())
+        crosses = box.y0 < line_y < box.y1 and box.x1 > start_x and box.x0 < end_x
+        assert not crosses  # the first choice, right of 남자, lies on the arrow

@@ -41,35 +41,47 @@ def _outside(box, frame):
     return area - _overlap(box, [frame])
 
 
-def place_labels(ax, points, labels, font, color="0.15"):
-    """Annotate ``points`` (n, 2 data coordinates) with ``labels``, each at the first nearby position that
-    covers no placed label, no marker and stays inside the axes; a label pushed away from its point gets a thin
-    leader line. Call after the axis limits are final. Returns the number of labels that could not be placed
-    without overlap (they go where they overlap least)."""
+def _line_boxes(segments, transform, step=6.0, half=1.5):
+    """Small boxes every ``step`` pixels along each (start, end) data-coordinate segment (arrows)."""
+    boxes = []
+    for start, end in segments:
+        a, b = transform.transform(np.asarray([start, end], dtype=float))
+        count = max(int(np.hypot(*(b - a)) // step), 1)
+        along = a + np.linspace(0.0, 1.0, count + 1)[:, None] * (b - a)   # (count + 1, 2)
+        boxes.append(np.hstack([along - half, along + half]))
+    return np.vstack(boxes) if boxes else np.empty((0, 4))
+
+
+def place_labels(ax, points, labels, font, color="0.15", segments=()):
+    """Annotate ``points`` (n, 2 data coordinates) with ``labels``, each at the nearest position that covers no
+    placed label, no marker and stays inside the axes; among positions equally near, the one crossing the fewest
+    ``segments`` (arrows, as pairs of data points). A label pushed away from its point gets a thin leader line.
+    Call after the axis limits are final. Returns the number of labels that could not be placed without
+    overlap (they go where they overlap least)."""
     figure = ax.figure
     renderer = figure.canvas.get_renderer()
     px_per_point = figure.dpi / 72.0
     anchors = ax.transData.transform(np.asarray(points, dtype=float))      # (n, 2) display pixels
     frame = ax.get_window_extent(renderer).extents
     markers = np.hstack([anchors - _MARKER_HALF, anchors + _MARKER_HALF])   # (n, 4)
+    lines = _line_boxes(segments, ax.transData)
     placed, crowded = [], 0
     for i, label in enumerate(labels):
         size = _text_size(ax, label, font, renderer)
         others = np.delete(markers, i, axis=0)
-        best = None
+        best = None  # (hard cost, soft cost, radius, direction): covering labels/markers/frame is hard, lines soft
         for radius in _RADII:
             for direction in _DIRECTIONS:
-                offset = direction * radius * px_per_point
-                box = _box_at(anchors[i], offset, size, direction)
-                cost = _overlap(box, placed) + _overlap(box, others) + 4 * _outside(box, frame)
-                if best is None or cost < best[0]:
-                    best = (cost, radius, direction)
-                if cost == 0:
-                    break
+                box = _box_at(anchors[i], direction * radius * px_per_point, size, direction)
+                hard = _overlap(box, placed) + _overlap(box, others) + 4 * _outside(box, frame)
+                candidate = (hard, _overlap(box, lines), radius, tuple(direction))
+                if best is None or candidate[:2] < best[:2]:
+                    best = candidate
             if best[0] == 0:
                 break
-        cost, radius, direction = best
-        crowded += int(cost > 0)
+        hard, _, radius, direction = best
+        direction = np.array(direction)
+        crowded += int(hard > 0)
         offset = direction * radius
         placed.append(_box_at(anchors[i], offset * px_per_point, size, direction))
         leader = dict(arrowstyle="-", color="0.6", lw=0.5, shrinkA=0, shrinkB=2) if radius > _RADII[0] else None

@@ -105,7 +105,8 @@ def plot_word_map(vectors, chosen, path, method="pca", seed=0, title=None, font_
                     arrowprops=dict(arrowstyle="-|>", color=colors[groups.index(group)], lw=1.0, alpha=0.55,
                                     shrinkA=4, shrinkB=4, mutation_scale=9))
     _frame(ax, coords)
-    crowded = place_labels(ax, coords, chosen.labels, font)
+    crowded = place_labels(ax, coords, chosen.labels, font,
+                           segments=[(coords[start], coords[end]) for start, end, _ in chosen.arrows])
     if len(groups) > 1 or groups[0]:
         handles = [ax.scatter([], [], s=14, color=colors[i], label=g or "words") for i, g in enumerate(groups)]
         ax.legend(handles=handles, prop=font, loc="best", frameon=False)
