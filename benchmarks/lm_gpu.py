@@ -54,15 +54,19 @@ def windows(stream, batch, count):
 
 
 class W2VLM:
-    def __init__(self, name, vocab_size):
+    def __init__(self, name, vocab_size, hidden=H):
         import cupy
         from w2vlm.lm import LMConfig, RNNLM
         from w2vlm.nn.optim import SGD, clip_grads
         self.name, self.cupy, self.clip_grads = name, cupy, clip_grads
-        config = LMConfig(vocab_size=vocab_size, num_layers=2, embed_size=D, hidden_size=H, dropout=DROPOUT,
-                          tie_weights=True)
+        config = LMConfig(vocab_size=vocab_size, num_layers=2, embed_size=hidden, hidden_size=hidden,
+                          dropout=DROPOUT, tie_weights=True)
         self.model = RNNLM(config, xp=cupy, rng=np.random.default_rng(0), fused=name == "w2vlm-fused")
         self.optimizer = SGD(lr=LR)
+
+    def reset(self):
+        """Forget the carried hidden state (a new batch size starts)."""
+        self.model.reset_state()
 
     def train(self, data):
         model = self.model
@@ -89,7 +93,7 @@ class W2VLM:
 class Torch:
     name = "pytorch"
 
-    def __init__(self, vocab_size, tf32):
+    def __init__(self, vocab_size, tf32, hidden=H):
         import torch
         from torch import nn
         torch.backends.cuda.matmul.allow_tf32 = tf32
@@ -101,9 +105,9 @@ class Torch:
             def __init__(self):
                 super().__init__()
                 self.drop = nn.Dropout(DROPOUT)
-                self.encoder = nn.Embedding(vocab_size, D)
-                self.rnn = nn.LSTM(D, H, 2, dropout=DROPOUT, batch_first=True)
-                self.decoder = nn.Linear(H, vocab_size)
+                self.encoder = nn.Embedding(vocab_size, hidden)
+                self.rnn = nn.LSTM(hidden, hidden, 2, dropout=DROPOUT, batch_first=True)
+                self.decoder = nn.Linear(hidden, vocab_size)
                 self.decoder.weight = self.encoder.weight
                 nn.init.uniform_(self.encoder.weight, -0.1, 0.1)
                 nn.init.zeros_(self.decoder.bias)
@@ -114,6 +118,9 @@ class Torch:
 
         self.model = Model().cuda()
         self.loss = nn.CrossEntropyLoss()
+        self.hidden = None
+
+    def reset(self):
         self.hidden = None
 
     def to_device(self, data):
@@ -168,6 +175,7 @@ def run_batch(batch, systems, stream, args):
     per_system = {s.name: (s.to_device(data) if hasattr(s, "to_device") else data) for s in systems}
     results = {(s.name, kind): [] for s in systems for kind in ("train", "eval", "loss")}
     for s in systems:  # compile kernels, create cuBLAS/cuDNN handles, fill the allocators
+        s.reset()  # the hidden state of the previous batch size does not fit this one
         s.train(per_system[s.name][:args.warmup])
         s.evaluate(per_system[s.name][:2])
     for rep in range(args.repeats):

@@ -60,12 +60,12 @@ def load(args):
     from w2vlm.text.vocab import Vocab
     path = Path(args.data) / "ptb" / "ptb.train.txt"
     sentences = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line.split()]
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as cache:  # the encoded shards are read from here: use them inside
         encoded = encode_corpus(open_corpus([str(path)]), get_tokenizer("whitespace"), cache_dir=cache,
                                 progress=False)
-    vocab = Vocab.from_counts(encoded.types, encoded.counts, min_count=args.min_count, specials=())
-    ids, offsets = encoded.to_ids(vocab, oov="drop")
-    return sentences, vocab, ids, offsets, encoded.n_tokens
+        vocab = Vocab.from_counts(encoded.types, encoded.counts, min_count=args.min_count, specials=())
+        ids, offsets = (np.array(a) for a in encoded.to_ids(vocab, oov="drop"))
+        return sentences, vocab, ids, offsets, encoded.n_tokens
 
 
 def repeat(ids, offsets, times):

@@ -55,3 +55,8 @@ def self_checked(xp, family, check):
                         "using the layered reference instead", family, problem)
         _VERDICTS[key] = not problem
     return _VERDICTS[key]
+
+
+def verdicts(xp):
+    """{family: passed} for every first-use check run so far on device module ``xp`` (for reports)."""
+    return {family: passed for (module, family), passed in _VERDICTS.items() if module is xp}
