@@ -9,8 +9,10 @@ import click
 from w2vlm import artifacts, backend
 from w2vlm.errors import TrainingError
 
+from .lm_resume import resumed_settings
 from .options import column_options, corpus_options, open_inputs
 from .plot_cmds import draw_curves, plot_option
+from .run_options import INTERRUPTED, clamp_threads, explicit_options
 
 logger = logging.getLogger("w2vlm")
 
@@ -33,8 +35,12 @@ logger = logging.getLogger("w2vlm")
 @click.option("--batch-size", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--bptt", type=click.IntRange(min=1), default=35, show_default=True)
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--lr", type=click.FloatRange(0, 1000, min_open=True), default=None,
               help="Learning rate, divided by 4 after an epoch without validation improvement [sgd: 20, adam: 0.002].")
+@click.option("--min-lr", type=click.FloatRange(min=0), default=None,
+              help="The lr decay stops here [default: lr / 1000].")
+@click.option("--patience", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Stop after N epochs without validation improvement (0: train all --epochs).")
 @click.option("--clip", type=click.FloatRange(min=0), default=0.25, show_default=True,
               help="Max global gradient norm (0: no clipping).")
 @click.option("--epochs", type=click.IntRange(min=1), default=4, show_default=True,
@@ -51,13 +57,14 @@ logger = logging.getLogger("w2vlm")
               help="Print the summary (the --metrics object plus output) as JSON on stdout; progress stays on stderr.")
 @plot_option
 @corpus_options
-@click.pass_obj
-def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hidden_size, dropout, dropout_kind,
+@click.pass_context
+def train_lm(ctx, corpus, output, valid, test, cell, layers, embed_size, hidden_size, dropout, dropout_kind,
              tie_weights, batch_size, bptt, optimizer, lr, clip, epochs, threads, min_count, max_vocab, metrics,
-             resume, init_embeddings, as_json, plot, **corpus_opts):
+             resume, init_embeddings, as_json, plot, min_lr, patience, **corpus_opts):
     """Train an RNN/LSTM language model on CORPUS (files or a corpus name such as ptb).
 
     Without CORPUS: the embedded Korean corpus (kolaw + kobill). Perplexity counts every token, <eos> included.
+    Ctrl-C keeps the best model of the completed epochs (exit 130); --resume DIR continues the same run.
     """
     from w2vlm.lm.artifact import LMCheckpoint, load_resume
     from w2vlm.lm.data import init_embeddings as copy_vectors, prepare_lm_data
@@ -66,27 +73,47 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
     from w2vlm.model_dir import check_file_output, check_output
     from w2vlm.text.corpus import open_corpus
 
-    backend.set_threads(threads)
+    settings = ctx.obj
+    given = dict(ctx.params, seed=settings.seed)
+    model_options = {"cell": cell, "num_layers": layers, "embed_size": embed_size, "hidden_size": hidden_size,
+                     "dropout": dropout, "dropout_kind": dropout_kind, "tie_weights": tie_weights}
+    training = {"batch_size": batch_size, "bptt": bptt, "optimizer": optimizer, "clip": clip, "epochs": epochs,
+                "lr": lr if lr is not None else (20.0 if optimizer == "sgd" else 0.002), "min_lr": min_lr,
+                "patience": patience}
+    saved = None
+    if resume:
+        saved, model_options, training, run = resumed_settings(ctx, resume, given)
+        output = output or resume
+        corpus = corpus or tuple(run.get("corpus", saved["run"].get("corpus", ())))
+        valid, test = run.get("valid"), run.get("test")
+        min_count, max_vocab = run.get("min_count", 1), run.get("max_vocab")
+        for name in ("encoding", "errors", "column", "delimiter"):
+            if name in saved["run"] and name not in explicit_options(ctx, [name]):
+                corpus_opts[name] = saved["run"][name]
+        if "normalize" not in explicit_options(ctx, ["normalize"]):
+            corpus_opts["normalize"] = bool(saved["run"].get("normalize"))
+    if not output:
+        raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
+    config = TrainConfig.from_dict(training)
+    backend.set_threads(clamp_threads(threads))
     xp = backend.get_xp(settings.device)
     rng = backend.seed_everything(settings.seed, xp)
     progress = not settings.quiet
-    saved = None
-    if resume:
-        saved = artifacts.load_config(resume, "lm")
-        output = output or resume
-        run = saved.get("run", {})
-        corpus = corpus or tuple(run.get("corpus", ()))
-        valid, test = valid or run.get("valid"), test or run.get("test")
-        for key in ("column", "delimiter"):
-            corpus_opts[key] = corpus_opts[key] if corpus_opts[key] is not None else run.get(key)
-    if not output:
-        raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
     check_output(output, "lm")       # before any tokenizing or training
     if metrics:
         check_file_output(metrics)
+    resume_state = load_resume(resume) if resume else None
+    if resume_state is not None:
+        done = len(resume_state[2]["history"].get("epochs", []))
+        if done >= config.epochs:
+            raise click.UsageError(f"{resume} already finished {done} of its {config.epochs} epochs; give --epochs "
+                                   f"above {done} to train it further")
     corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts)
+    digest = getattr(corpus_obj, "digest", None) or corpus_obj.fingerprint()
     if saved is not None:
+        from w2vlm.resume import check_same_corpus
         from w2vlm.text import tokenizer_from_config
+        check_same_corpus(saved["run"].get("corpus_digest"), digest, resume)
         tokenizer = tokenizer_from_config(saved["tokenizer"])
     text_opts = {"encoding": corpus_opts["encoding"], "errors": corpus_opts["errors"],
                  "normalize": "NFKC" if corpus_opts["normalize"] else None,
@@ -100,15 +127,7 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
     if data.split_note:
         logger.info("%s", data.split_note)
 
-    if saved is not None:
-        model_config = LMConfig.from_dict(saved["model"])
-        config = TrainConfig.from_dict(dict(saved["training"], epochs=epochs))
-    else:
-        model_config = LMConfig(vocab_size=len(data.vocab), cell=cell, num_layers=layers, embed_size=embed_size,
-                                hidden_size=hidden_size, dropout=dropout, dropout_kind=dropout_kind,
-                                tie_weights=tie_weights)
-        config = TrainConfig(batch_size=batch_size, bptt=bptt, optimizer=optimizer, clip=clip, epochs=epochs,
-                             lr=lr if lr is not None else (20.0 if optimizer == "sgd" else 0.002))
+    model_config = LMConfig(vocab_size=len(data.vocab), **model_options)
     model = RNNLM(model_config, xp=xp, rng=rng, fused=settings.fused)
     if init_embeddings and not resume:
         from w2vlm.embeddings.vectors import WordVectors
@@ -126,27 +145,35 @@ def train_lm(settings, corpus, output, valid, test, cell, layers, embed_size, hi
     run_info = {"run": {"corpus": list(corpus), "valid": valid, "test": test, "min_count": min_count,
                         "max_vocab": max_vocab, "seed": settings.seed, "init_embeddings": init_embeddings,
                         "normalize": text_opts["normalize"], "column": text_opts["column"],
-                        "delimiter": text_opts["delimiter"]}}
+                        "delimiter": text_opts["delimiter"], "encoding": text_opts["encoding"],
+                        "errors": text_opts["errors"], "corpus_digest": digest}}
     if saved is not None:
-        run_info = {"run": saved.get("run", {})}
+        run_info = {"run": dict(saved.get("run", {}), corpus_digest=digest)}
     in_place = bool(resume) and Path(resume).resolve() == Path(output).resolve()
     checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), run_info, owned=in_place)
     history = train(model, data.train_ids, data.valid_ids, config, start_id=data.vocab.eos_id, rng=rng,
-                    test_ids=data.test_ids, checkpoint=checkpoint, resume=load_resume(resume) if resume else None,
+                    test_ids=data.test_ids, checkpoint=checkpoint, resume=resume_state,
                     progress=progress)
     result = history.to_metrics()
     if metrics:
         artifacts.write_json(metrics, result)
     draw_curves(result, plot)
     if not history.best_epoch:
-        raise TrainingError("interrupted before the first epoch finished; nothing was saved")
-    if as_json:
-        click.echo(json.dumps(dict(result, output=str(output)), ensure_ascii=False, indent=2))
-        return
+        click.echo("interrupted before the first epoch finished; nothing was saved", err=True)
+        ctx.exit(INTERRUPTED)
     line = f"valid ppl {result['valid_ppl']:.2f} (epoch {history.best_epoch})"
     if history.test_ppl is not None:
         line += f", test ppl {history.test_ppl:.2f}"
-    click.echo(f"{line}; model saved to {output}" + (" (interrupted)" if history.interrupted else ""))
+    if history.interrupted:
+        click.echo(f"interrupted after {len(history.epochs)} of {config.epochs} epochs: {line}; the best model is "
+                   f"kept in {output}; continue with w2vlm train-lm --resume {output}", err=as_json)
+    if as_json:
+        click.echo(json.dumps(dict(result, output=str(output)), ensure_ascii=False, indent=2))
+    if history.interrupted:
+        ctx.exit(INTERRUPTED)
+    if as_json:
+        return
+    click.echo(f"{line}; model saved to {output}" + (" (stopped early: --patience)" if history.stopped_early else ""))
 
 
 def _saved_vocab(directory):

@@ -7,16 +7,19 @@ from pathlib import Path
 
 import click
 
-from .options import corpus_options, encode_inputs
+from .options import corpus_options, encode_inputs, open_inputs
 from .plot_cmds import draw_curves, plot_option
+from .run_options import (INTERRUPTED, clamp_threads, explicit_options, merge_or_usage_error, seed_given,
+                          tokenizer_spec)
 
 log = logging.getLogger("w2vlm")
 
 
 @click.command("train-embeddings")
 @click.argument("corpus", nargs=-1)
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for the trained vectors (config.json, vocab.json, params.npz, vectors.txt).")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the trained vectors (config.json, vocab.json, params.npz, vectors.txt); "
+                   "required unless --resume, which defaults to the resumed directory.")
 @click.option("--model", type=click.Choice(["cbow", "skipgram"]), default="cbow", show_default=True)
 @click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True, help="Vector size.")
 @click.option("--window", type=click.IntRange(min=1), default=5, show_default=True,
@@ -32,7 +35,7 @@ log = logging.getLogger("w2vlm")
               help="Subsampling threshold for frequent words (0 = off).")
 @click.option("--fixed-window", is_flag=True, help="Always use the whole window (default: shrink it at random "
                                                    "per word, as word2vec.c and gensim do).")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.025, show_default=True,
+@click.option("--lr", type=click.FloatRange(0, 1, min_open=True), default=0.025, show_default=True,
               help="Start learning rate, decayed linearly to --min-lr over all epochs.")
 @click.option("--min-lr", type=click.FloatRange(min=0), default=0.0001, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
@@ -53,46 +56,112 @@ log = logging.getLogger("w2vlm")
               help="Print the summary (the --metrics object plus output, vocab_size, loss) as JSON on stdout; "
                    "progress stays on stderr.")
 @plot_option
+@click.option("--resume", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Continue the run saved in DIR (stopped by Ctrl-C, or finished: give a larger --epochs) with "
+                   "its own options and corpus.")
 @corpus_options
-@click.pass_obj
-def train_embeddings(settings, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
+@click.pass_context
+def train_embeddings(ctx, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
                      sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, buckets,
-                     metrics, as_json, plot, **text_options):
+                     metrics, as_json, plot, resume, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
     shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
-    --min-count 3 unless given)."""
+    --min-count 3 unless given).
+
+    Ctrl-C stops at the next block and saves the vectors so far, marked incomplete; --resume DIR continues."""
     from w2vlm import backend
     from w2vlm.embeddings.train import Word2VecConfig, train_embeddings as train, write_metrics
+    from w2vlm.interrupt import DeferInterrupt, StopRequest
     from w2vlm.model_dir import check_file_output, check_output
+    from w2vlm.resume import check_same_corpus
 
+    settings = ctx.obj
+    options = dict(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
+                   min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window, lr=lr,
+                   min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size, seed=settings.seed,
+                   subwords=subwords, min_n=min_n, max_n=max_n, buckets=buckets)
+    point = None
+    if resume is not None:
+        output = output or resume
+        options, corpus, text_options, point = resume_run(ctx, resume, options, corpus, text_options)
+    elif not corpus:
+        options["epochs"], options["min_count"] = _small_corpus_defaults(epochs, min_count)
+    if output is None:
+        raise click.UsageError("give the output directory with -o/--output (or --resume DIR)")
+    options["threads"] = clamp_threads(options["threads"])
+    config = Word2VecConfig(**options).validate()
     xp = backend.get_xp(settings.device)
-    if not corpus:
-        epochs, min_count = _small_corpus_defaults(epochs, min_count)
-    config = Word2VecConfig(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
-                            min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window,
-                            lr=lr, min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size,
-                            seed=settings.seed, subwords=subwords, min_n=min_n, max_n=max_n,
-                            buckets=buckets).validate()
     check_output(output, "embeddings")       # before any tokenizing or training
     if metrics is not None:
         check_file_output(metrics)
+    if point is not None:
+        source, _ = open_inputs(corpus, **text_options)
+        check_same_corpus(point.corpus_digest, getattr(source, "digest", None) or source.fingerprint(), resume)
     encoded, _ = encode_inputs(corpus, progress=not settings.quiet, **text_options)
-    vectors, history = train(encoded, config, xp=xp, progress=not settings.quiet, fused=settings.fused)
-    saved = dict(asdict(config), corpus=encoded.description, device=settings.device,
+    with StopRequest("stopping after the current block; the vectors so far will be saved (Ctrl-C again to "
+                     "abort without saving)") as stop:
+        vectors, history = train(encoded, config, xp=xp, progress=not settings.quiet, fused=settings.fused,
+                                 resume=point, stop=stop)
+    text = {name: text_options[name] for name in ("encoding", "errors", "normalize", "column", "delimiter")
+            if name in text_options}
+    saved = dict(asdict(config), corpus=encoded.description, corpus_specs=list(corpus),
+                 corpus_digest=encoded.digest, text=text, device=settings.device,
+                 incomplete=history.interrupted, run_state=history.state,
                  training={"loss": history.loss, "words_per_sec": history.words_per_sec,
                            "train_seconds": history.train_seconds, "raw_words": history.raw_words})
-    vectors.save(output, config=saved)
+    with DeferInterrupt():   # a Ctrl-C now lands after the save, never inside it
+        vectors.save(output, config=saved)
     if metrics is not None:
         write_metrics(metrics, history, config)
     draw_curves(history.metrics(config), plot)
+    if history.interrupted:
+        from w2vlm.embeddings.run_state import describe
+        click.echo(f"interrupted in {describe(history.state, config.epochs)}: saved the {len(vectors):,} word "
+                   f"vectors trained so far to {output}, marked incomplete; continue with "
+                   f"w2vlm train-embeddings --resume {output}", err=as_json)
     if as_json:
-        summary = dict(history.metrics(config), output=str(output), vocab_size=len(vectors), loss=history.loss)
+        summary = dict(history.metrics(config), output=str(output), vocab_size=len(vectors), loss=history.loss,
+                       interrupted=history.interrupted)
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    if history.interrupted:
+        ctx.exit(INTERRUPTED)
+    if as_json:
         return
     ngrams = "" if vectors.subwords is None else \
         f" and {len(vectors.subwords.buckets):,} {config.subwords} n-gram vectors"
     click.echo(f"saved {len(vectors):,} word vectors x {config.dim}{ngrams} to {output} "
                f"(loss {history.loss:.4f}, {history.words_per_sec:,.0f} words/s, {history.train_seconds:.1f}s)")
+
+
+def resume_run(ctx, directory, options, corpus, text_options):
+    """The saved run's options (explicit conflicts are usage errors), corpus and text options, and its state."""
+    from w2vlm.embeddings.run_state import ResumePoint, describe
+    from w2vlm.embeddings.vectors import WordVectors
+    vectors = WordVectors.load(directory, warn_incomplete=False)
+    point = ResumePoint.from_vectors(vectors, directory)
+    saved = vectors.config
+    names = [name for name in options if name in saved]
+    explicit = explicit_options(ctx, [n for n in names if n not in ("shrink_window", "seed")])
+    explicit |= {"shrink_window"} if explicit_options(ctx, ["fixed_window"]) else set()
+    explicit |= {"seed"} if seed_given(ctx) else set()
+    merged = merge_or_usage_error({n: saved[n] for n in names}, options, explicit,
+                                  flags={"shrink_window": "--fixed-window (shrink_window)", "seed": "--seed"})
+    state = point.state
+    if not saved.get("incomplete") and state.get("epoch", 0) >= merged["epochs"]:
+        raise click.UsageError(f"{directory} already finished its {saved['epochs']} epochs; give --epochs above "
+                               f"{saved['epochs']} to train it further")
+    corpus = tuple(corpus) or tuple(saved.get("corpus_specs") or ())
+    for name, value in (saved.get("text") or {}).items():
+        if name in text_options and name not in explicit_options(ctx, [name]):
+            text_options[name] = value
+    refused = sorted(explicit_options(ctx, ["tokenizer", "pos"]))
+    if refused:
+        raise click.UsageError(f"--{refused[0]} conflicts with --resume: the resumed run keeps its tokenizer "
+                               f"({(point.tokenizer or {}).get('name')}); leave it out or train anew")
+    if point.tokenizer:
+        text_options["tokenizer"], text_options["pos"] = tokenizer_spec(point.tokenizer)
+    log.info("resuming %s from %s", directory, describe(state, merged["epochs"]))
+    return merged, corpus, text_options, point
 
 
 def _small_corpus_defaults(epochs, min_count):

@@ -22,7 +22,7 @@ def seed_states(seed, n):
     return states
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _next(state):
     state ^= state >> _S12
     state ^= state << _S25
@@ -30,18 +30,18 @@ def _next(state):
     return state
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _below(state, n):
     """A number in [0, n) from the high 32 bits of the scrambled state (Lemire's multiply-shift)."""
     return np.int64((((state * _MUL) >> _S32) * np.uint64(n)) >> _S32)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _uniform(state):
     return np.float32(((state * _MUL) >> _S40) * (1.0 / 16777216.0))  # 24 bits: exact in float32, < 1
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def _negative(state, alias_prob, alias):
     """Alias-method draw: column from the high 32 bits, coin from the low 32 bits."""
     r = state * _MUL
@@ -50,7 +50,7 @@ def _negative(state, alias_prob, alias):
     return column if coin < alias_prob[column] else np.int64(alias[column])
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _logistic_updates(h, W_out, target, negs, lr, work):
     """Positive target + negatives: update their W_out rows, add lr * (-dL/dh) into ``work``; return the loss.
 
@@ -80,7 +80,7 @@ def _logistic_updates(h, W_out, target, negs, lr, work):
     return -np.log(likelihood)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, neu1, work, exact_gradient):
     """Mean of the context vectors predicts words[center].
 
@@ -112,7 +112,7 @@ def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, neu1, work, exact
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _pair_update(W_in, W_out, source, target, negs, lr, work):
     dim = W_in.shape[1]
     for k in range(dim):
@@ -123,7 +123,7 @@ def _pair_update(W_in, W_out, source, target, negs, lr, work):
     return loss
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def draw_into(negs, state, alias_prob, alias):
     """Fill ``negs`` with negative word ids; returns the advanced state."""
     for d in range(negs.shape[0]):
@@ -132,7 +132,7 @@ def draw_into(negs, state, alias_prob, alias):
     return state
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def keep_line(ids, start, end, keep, subsampling, words, state):
     """Copy the words of ids[start:end] that survive subsampling into ``words``; returns (count, state).
 
@@ -150,7 +150,7 @@ def keep_line(ids, start, end, keep, subsampling, words, state):
     return n, state
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def window_bounds(i, n, window, shrink, state):
     """The window [lo, hi) around position i of a line of n kept words, shrunk at random; returns (lo, hi, state)."""
     reach = window
@@ -160,7 +160,7 @@ def window_bounds(i, n, window, shrink, state):
     return max(0, i - reach), min(n, i + reach + 1), state
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def longest_line(offsets, first, last):
     longest = 1
     for line in range(first, last):
@@ -168,7 +168,7 @@ def longest_line(offsets, first, last):
     return longest
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alias_prob, alias, window, shrink,
                  negatives, cbow, lr_start, lr_end, state):
     """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
@@ -203,7 +203,7 @@ def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alia
     return loss, examples, kept, contexts, state
 
 
-@njit(parallel=True, nogil=True, fastmath=True, cache=True)
+@njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
 def train_block(W_in, W_out, ids, offsets, bounds, keep, subsampling, alias_prob, alias, window, shrink,
                 negatives, cbow, lr_start, lr_end, states, stats):
     """Train lines bounds[0]..bounds[-1], chunk c = lines [bounds[c], bounds[c+1]) on its own thread.
@@ -222,7 +222,7 @@ def train_block(W_in, W_out, ids, offsets, bounds, keep, subsampling, alias_prob
         stats[c, 3] = contexts
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def cbow_step(W_in, W_out, contexts, target, negs, lr, exact_gradient=False):
     """One CBOW update from ``contexts`` (1-D ids) to ``target`` with the given negatives; returns the loss."""
     words = np.empty(contexts.shape[0] + 1, dtype=np.int64)
@@ -233,14 +233,14 @@ def cbow_step(W_in, W_out, contexts, target, negs, lr, exact_gradient=False):
                         np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32), exact_gradient)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def skipgram_step(W_in, W_out, source, target, negs, lr):
     """One skip-gram update: ``source``'s input vector predicts ``target`` against the given negatives."""
     return _pair_update(W_in, W_out, source, target, negs.astype(np.int64), np.float32(lr),
                         np.empty(W_in.shape[1], dtype=np.float32))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def draw_negatives(state, n, alias_prob, alias):
     """``n`` negative ids drawn exactly as the training loop draws them (for tests of the distribution)."""
     state = np.uint64(state)

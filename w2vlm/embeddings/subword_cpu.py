@@ -18,7 +18,7 @@ from numba import njit, prange
 from .fast_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _add_rows(W_in, rows, first, last, out):
     """out += sum of W_in rows rows[first:last]."""
     dim = W_in.shape[1]
@@ -28,7 +28,7 @@ def _add_rows(W_in, rows, first, last, out):
             out[k] += W_in[r, k]
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _push_rows(W_in, rows, first, last, work):
     """Add ``work`` to every row listed in rows[first:last]."""
     dim = W_in.shape[1]
@@ -38,7 +38,7 @@ def _push_rows(W_in, rows, first, last, work):
             W_in[r, k] += work[k]
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, center, negs, lr, neu1, work, exact_gradient):
     """The mean of all rows of the context words predicts words[center]; every such row gets lr * -dL/dh."""
     dim = W_in.shape[1]
@@ -65,7 +65,7 @@ def _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, center, negs, lr
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _compose(W_in, row_offsets, rows, word, h):
     """h = mean of ``word``'s rows."""
     dim = W_in.shape[1]
@@ -78,7 +78,7 @@ def _compose(W_in, row_offsets, rows, word, h):
         h[k] *= inv
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _skipgram_prediction(h, W_out, target, negs, lr, gain, work, total):
     """One context word predicted from ``h``; h moves as the rows would, the update piles up in ``total``."""
     dim = h.shape[0]
@@ -91,7 +91,7 @@ def _skipgram_prediction(h, W_out, target, negs, lr, gain, work, total):
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _train_chunk(W_in, W_out, row_offsets, rows, gains, ids, offsets, first, last, keep, subsampling, alias_prob,
                  alias, window, shrink, negatives, cbow, lr_start, lr_end, state):
     """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
@@ -132,7 +132,7 @@ def _train_chunk(W_in, W_out, row_offsets, rows, gains, ids, offsets, first, las
     return loss, examples, kept, contexts, state
 
 
-@njit(parallel=True, nogil=True, fastmath=True, cache=True)
+@njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
 def train_block(W_in, W_out, row_offsets, rows, gains, ids, offsets, bounds, keep, subsampling, alias_prob, alias,
                 window, shrink, negatives, cbow, lr_start, lr_end, states, stats):
     """Train lines bounds[0]..bounds[-1], chunk c = lines [bounds[c], bounds[c+1]) on its own thread.
@@ -151,7 +151,7 @@ def train_block(W_in, W_out, row_offsets, rows, gains, ids, offsets, bounds, kee
         stats[c, 3] = contexts
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def cbow_step(W_in, W_out, row_offsets, rows, contexts, target, negs, lr, exact_gradient=False):
     """One subword CBOW update from ``contexts`` (1-D word ids) to ``target`` with the given negatives; the loss."""
     words = np.empty(contexts.shape[0] + 1, dtype=np.int64)
@@ -163,7 +163,7 @@ def cbow_step(W_in, W_out, row_offsets, rows, contexts, target, negs, lr, exact_
                         exact_gradient)
 
 
-@njit(nogil=True, fastmath=True, cache=True)
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def skipgram_step(W_in, W_out, row_offsets, rows, gains, center, contexts, negs, lr):
     """``center``'s subwords predict each of ``contexts`` in turn (negs: one row of negatives per context)."""
     dim = W_in.shape[1]

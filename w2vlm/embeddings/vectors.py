@@ -287,10 +287,14 @@ class WordVectors:
         return directory
 
     @classmethod
-    def load(cls, directory):
-        """Read a directory written by ``save`` (ArtifactError when it is missing, of another kind or damaged)."""
+    def load(cls, directory, warn_incomplete=True):
+        """Read a directory written by ``save`` (ArtifactError when it is missing, of another kind or damaged);
+        a run stopped before its last epoch loads with a warning."""
         directory = Path(directory)
         config = artifacts.load_config(directory, "embeddings")
+        if warn_incomplete and config.get("incomplete"):
+            logger.warning("warning: %s holds an incomplete model (training was interrupted); continue it with "
+                           "w2vlm train-embeddings --resume %s", directory, directory)
         vocab = artifacts.read_json(directory / artifacts.VOCAB)
         arrays = artifacts.load_arrays(directory / artifacts.PARAMS)
         vectors = arrays.pop("vectors", None)

@@ -78,7 +78,12 @@ def build_vocab(encoded, train_lines, min_count=1, max_vocab=None):
         order = np.argsort(-counts, kind="stable")      # count desc, first occurrence kept for ties
         order = order[counts[order] > 0]
         types, counts = [types[i] for i in order], counts[order]
-    return Vocab.from_counts(types, counts, min_count=min_count, max_size=max_vocab, specials=SPECIALS)
+    vocab = Vocab.from_counts(types, counts, min_count=min_count, max_size=max_vocab, specials=SPECIALS)
+    if all(word in SPECIALS for word in vocab.words):
+        top = int(counts.max()) if len(counts) else 0
+        raise TrainingError(f"the vocabulary would hold only {' and '.join(SPECIALS)}: no word is seen --min-count "
+                            f"{min_count} times (the most frequent is seen {top:,} times); lower --min-count")
+    return vocab
 
 
 def _encode_other(corpus, tokenizer, vocab, workers, progress):

@@ -7,11 +7,13 @@ from dataclasses import asdict, dataclass, field, fields
 
 from ..backend import array_module
 from ..errors import TrainingError
+from ..interrupt import DeferInterrupt
 from ..nn.optim import SGD, Adam, clip_grads
 from .batching import BPTTBatches
 from .evaluate import score_stream
 
 logger = logging.getLogger("w2vlm")
+MAX_LR = 1000.0   # far above any rate that trains (sgd 20, adam 0.002); higher is a typo
 
 
 @dataclass
@@ -25,12 +27,21 @@ class TrainConfig:
     epochs: int = 4
     lr_decay: float = 4.0       # lr /= lr_decay after an epoch whose validation perplexity did not improve
     eval_batch_size: int = 10
+    min_lr: float | None = None  # the decay stops here; None: lr / 1000
+    patience: int = 0            # stop after this many epochs without validation improvement; 0: never
 
     def __post_init__(self):
         if self.optimizer not in ("sgd", "adam"):
             raise TrainingError(f"unknown optimizer {self.optimizer!r}; use sgd or adam")
-        if self.lr <= 0 or self.clip < 0 or self.epochs < 1 or self.lr_decay < 1:
-            raise TrainingError("--lr must be > 0, --clip >= 0, --epochs >= 1 and the lr decay >= 1")
+        if not 0 < self.lr <= MAX_LR:
+            raise TrainingError(f"--lr {self.lr:g} is outside (0, {MAX_LR:g}]; the usual start is 20 for sgd "
+                                f"(with --clip 0.25) and 0.002 for adam")
+        if self.clip < 0 or self.epochs < 1 or self.lr_decay < 1 or self.patience < 0:
+            raise TrainingError("--clip must be >= 0, --epochs >= 1, --patience >= 0 and the lr decay >= 1")
+        if self.min_lr is None:
+            self.min_lr = self.lr / 1000
+        if not 0 <= self.min_lr <= self.lr:
+            raise TrainingError(f"--min-lr {self.min_lr:g} must be between 0 and --lr {self.lr:g}")
 
     def to_dict(self):
         return asdict(self)
@@ -62,6 +73,7 @@ class History:
     test_ppl: float | None = None
     test_tokens_per_sec: float | None = None
     interrupted: bool = False
+    stopped_early: bool = False   # --patience epochs passed without improvement
 
     def to_metrics(self):
         seconds = sum(e.seconds for e in self.epochs)
@@ -72,6 +84,7 @@ class History:
             "valid_ppl": self.best_valid_ppl if math.isfinite(self.best_valid_ppl) else None,
             "best_epoch": self.best_epoch,
             "interrupted": self.interrupted,
+            "stopped_early": self.stopped_early,
             "epochs": [asdict(e) for e in self.epochs],
         }
         if self.test_ppl is not None:
@@ -127,23 +140,10 @@ def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, 
                                                    config.bptt, progress=progress).ppl
                     bar.set_postfix(loss=f"{math.log(stats.train_ppl):.3f}", ppl=f"{stats.train_ppl:.1f}",
                                     tok_s=f"{stats.tokens_per_sec:,.0f}", valid_ppl=f"{stats.valid_ppl:.2f}")
-            history.epochs.append(stats)
-            improved = stats.valid_ppl is None or stats.valid_ppl < history.best_valid_ppl
-            if improved:
-                history.best_epoch = epoch
-                history.best_valid_ppl = stats.valid_ppl if stats.valid_ppl is not None else math.inf
-                if checkpoint is not None:
-                    checkpoint.save_best(model, history)
-                else:
-                    best_state = model.state_dict()
-            else:
-                optimizer.lr /= config.lr_decay
-            logger.info("epoch %d/%d: train ppl %.2f, valid ppl %s, lr %g, %s tok/s, %.1f s%s", epoch,
-                        config.epochs, stats.train_ppl, _fmt(stats.valid_ppl), stats.lr,
-                        f"{stats.tokens_per_sec:,.0f}", stats.seconds, " (best)" if improved else "")
-            if checkpoint is not None:
-                checkpoint.save_state(model, optimizer, {"history": history.to_state(), "lr": optimizer.lr,
-                                                         "rng": rng.bit_generator.state, **_dropout_state(model)})
+            with DeferInterrupt():   # a Ctrl-C now lands after the checkpoint is saved, never inside it
+                best_state, stop = _end_epoch(model, optimizer, config, history, stats, checkpoint, rng, best_state)
+            if stop:
+                break
     except KeyboardInterrupt:
         history.interrupted = True
         logger.warning("interrupted after %d completed epochs; the best model (epoch %d) is kept",
@@ -156,6 +156,38 @@ def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, 
         result = score_stream(model, test_ids, start_id, config.eval_batch_size, config.bptt, progress=progress)
         history.test_ppl, history.test_tokens_per_sec = result.ppl, result.tokens_per_sec
     return history
+
+
+def _end_epoch(model, optimizer, config, history, stats, checkpoint, rng, best_state):
+    """Record the epoch, keep the best model, decay the lr, log, save the resume state; returns
+    ``(best_state, stop)`` where ``stop`` says --patience ran out."""
+    epoch = stats.epoch
+    history.epochs.append(stats)
+    improved = (stats.valid_ppl is None or stats.valid_ppl < history.best_valid_ppl
+                or not history.best_epoch)   # the first epoch is the best so far, whatever its score
+    if improved:
+        history.best_epoch = epoch
+        history.best_valid_ppl = stats.valid_ppl if stats.valid_ppl is not None else math.inf
+        if checkpoint is not None:
+            checkpoint.save_best(model, history)
+        else:
+            best_state = model.state_dict()
+    else:
+        optimizer.lr = max(optimizer.lr / config.lr_decay, config.min_lr)
+    waited = epoch - history.best_epoch
+    logger.info("epoch %d/%d: train ppl %.2f, valid ppl %s, lr %g (min %g), %s tok/s, %.1f s%s", epoch,
+                config.epochs, stats.train_ppl, _fmt(stats.valid_ppl), stats.lr, config.min_lr,
+                f"{stats.tokens_per_sec:,.0f}", stats.seconds,
+                " (best)" if improved else _patience_note(waited, config.patience))
+    if checkpoint is not None:
+        checkpoint.save_state(model, optimizer, {"history": history.to_state(), "lr": optimizer.lr,
+                                                 "rng": rng.bit_generator.state, **_dropout_state(model)})
+    if config.patience and waited >= config.patience and epoch < config.epochs:
+        history.stopped_early = True
+        logger.info("stopping early: no validation improvement for %d epochs (--patience %d); the best "
+                    "model is epoch %d", waited, config.patience, history.best_epoch)
+        return best_state, True
+    return best_state, False
 
 
 def _epoch_bar(total, epoch, epochs, progress):
@@ -224,6 +256,11 @@ def _dropout_state(model):
     """The model's counter-based dropout generator state, for resume.npz (empty for models without one)."""
     dropout_rng = getattr(model, "dropout_rng", None)
     return {"dropout": dropout_rng.state_dict()} if dropout_rng is not None else {}
+
+
+def _patience_note(waited, patience):
+    return f" (no improvement for {waited}" + (f" of --patience {patience} epochs)" if patience else
+                                               f" epoch{'s' if waited > 1 else ''})")
 
 
 def _exp(x):

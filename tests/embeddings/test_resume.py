@@ -1,0 +1,94 @@
+"""Stopping word2vec at a block boundary and resuming it gives exactly the uninterrupted run (one thread)."""
+
+import numpy as np
+import pytest
+
+from tests.embeddings.test_train import topic_corpus
+from w2vlm.embeddings import train as train_module
+from w2vlm.embeddings.run_state import ResumePoint, check_divergence
+from w2vlm.embeddings.train import Word2VecConfig, train_word2vec
+from w2vlm.errors import ArtifactError, TrainingError
+
+
+def _config(model, **changes):
+    settings = dict(model=model, dim=12, window=3, min_count=1, sample=1e-2, epochs=3, lr=0.05, seed=5)
+    settings.update(changes)
+    return Word2VecConfig(**settings)
+
+
+class StopAfter:
+    """A stop() that says yes after ``blocks`` calls."""
+
+    def __init__(self, blocks):
+        self.blocks, self.calls = blocks, 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.calls > self.blocks
+
+
+def _stop_and_resume(ids, offsets, counts, config, fast, stops):
+    """Train with interruptions after each count in ``stops`` (block calls), resuming each time."""
+    resume = None
+    for blocks in stops:
+        W_in, W_out, history = train_word2vec(ids, offsets, counts, config, fused=fast, progress=False,
+                                              resume=resume, stop=StopAfter(blocks))
+        assert history.interrupted
+        resume = ResumePoint(W_in, W_out, history.state)
+    return train_word2vec(ids, offsets, counts, config, fused=fast, progress=False, resume=resume)
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(monkeypatch, model, fast):
+    monkeypatch.setattr(train_module, "BLOCK_WORDS", 700)        # several blocks per epoch on a tiny corpus
+    monkeypatch.setattr(train_module, "REPORT_EVERY", 3)
+    ids, offsets, counts, _ = topic_corpus(lines=300 if fast else 120)
+    config = _config(model, batch_size=8)
+    W_in, W_out, history = train_word2vec(ids, offsets, counts, config, fused=fast, progress=False)
+    assert not history.interrupted and history.state["epoch"] == 3
+    # stop mid-epoch 1, again at once (a zero-progress resume), then mid-epoch 2 and at an epoch boundary
+    R_in, R_out, resumed = _stop_and_resume(ids, offsets, counts, config, fast, [2, 0, 4, 1])
+    np.testing.assert_array_equal(R_in, W_in)
+    np.testing.assert_array_equal(R_out, W_out)
+    assert [e["loss"] for e in resumed.epochs] == pytest.approx([e["loss"] for e in history.epochs], rel=1e-9)
+    assert [e["trained_words"] for e in resumed.epochs] == [e["trained_words"] for e in history.epochs]
+
+
+def test_a_stop_mid_epoch_records_where_it_stopped(monkeypatch):
+    monkeypatch.setattr(train_module, "BLOCK_WORDS", 700)
+    ids, offsets, counts, _ = topic_corpus(lines=300)
+    W_in, _, history = train_word2vec(ids, offsets, counts, _config("cbow"), progress=False, stop=StopAfter(2))
+    state = history.state
+    assert history.interrupted and state["epoch"] == 0 and 0 < state["position"] < len(offsets) - 1
+    assert history.epochs == [] and np.isfinite(W_in).all()
+
+
+def test_resume_weights_must_fit():
+    ids, offsets, counts, _ = topic_corpus(lines=50)
+    config = _config("cbow")
+    W_in, W_out, history = train_word2vec(ids, offsets, counts, config, progress=False, stop=StopAfter(0))
+    bad = ResumePoint(W_in[:, :5], W_out[:, :5], history.state)
+    with pytest.raises(ArtifactError, match="shape"):
+        train_word2vec(ids, offsets, counts, config, progress=False, resume=bad)
+
+
+@pytest.mark.parametrize("lr", [2.0, 5.0, 20.0, 0.0, -1.0])
+def test_learning_rate_range(lr):
+    with pytest.raises(TrainingError, match=r"--lr .* is outside \(0, 1\.0\]"):
+        Word2VecConfig(lr=lr).validate()
+
+
+def test_exploding_or_nan_loss_is_a_training_error():
+    config = _config("cbow")
+    check_divergence(4.0 * 10, 10, config, 0)   # normal: about (negatives + 1) * ln 2 per example
+    for loss in (float("nan"), float("inf"), 1e4):
+        with pytest.raises(TrainingError, match="diverged in epoch 2.*lower --lr"):
+            check_divergence(loss * 10, 10, config, 1)
+
+
+def test_diverging_training_stops_with_a_training_error():
+    ids, offsets, counts, _ = topic_corpus(lines=400)
+    with pytest.raises(TrainingError, match="diverged.*lower --lr"):
+        train_word2vec(ids, offsets, counts, _config("skipgram", lr=1.0, dim=50, sample=0.0, epochs=5),
+                       progress=False)
