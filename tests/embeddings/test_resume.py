@@ -6,7 +6,8 @@ import pytest
 from tests.embeddings.test_train import topic_corpus
 from w2vlm.embeddings import train as train_module
 from w2vlm.embeddings.run_state import ResumePoint, check_divergence
-from w2vlm.embeddings.train import Word2VecConfig, train_word2vec
+from w2vlm.embeddings.stream import ArrayStream
+from w2vlm.embeddings.train import Word2VecConfig, train_word2vec, train_word2vec_stream
 from w2vlm.errors import ArtifactError, TrainingError
 
 
@@ -55,12 +56,43 @@ def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(monkeypatch, m
     assert [e["trained_words"] for e in resumed.epochs] == [e["trained_words"] for e in history.epochs]
 
 
+class PiecewiseStream(ArrayStream):
+    """The corpus in pieces of about ``lines`` lines, as an encoded corpus is read shard by shard."""
+
+    def __init__(self, ids, offsets, lines):
+        super().__init__(ids, offsets)
+        self.lines = lines
+
+    def pieces(self):
+        for first in range(0, len(self.line_offsets) - 1, self.lines):
+            last = min(first + self.lines, len(self.line_offsets) - 1)
+            lo, hi = self.line_offsets[first], self.line_offsets[last]
+            yield self.ids[lo:hi], self.line_offsets[first:last + 1] - lo
+
+
+def test_resume_across_stream_pieces(monkeypatch):
+    monkeypatch.setattr(train_module, "BLOCK_WORDS", 500)   # block cuts fall inside and across pieces
+    ids, offsets, counts, _ = topic_corpus(lines=300)
+    config = _config("skipgram")
+    W_in, W_out, _ = train_word2vec_stream(PiecewiseStream(ids, offsets, 70), counts, config, progress=False)
+    resume = None
+    for blocks in (3, 5, 2):
+        R_in, R_out, history = train_word2vec_stream(PiecewiseStream(ids, offsets, 70), counts, config,
+                                                     progress=False, resume=resume, stop=StopAfter(blocks))
+        resume = ResumePoint(R_in, R_out, history.state)
+    R_in, R_out, history = train_word2vec_stream(PiecewiseStream(ids, offsets, 70), counts, config,
+                                                 progress=False, resume=resume)
+    assert not history.interrupted and len(history.epochs) == 3
+    np.testing.assert_array_equal(R_in, W_in)
+    np.testing.assert_array_equal(R_out, W_out)
+
+
 def test_a_stop_mid_epoch_records_where_it_stopped(monkeypatch):
     monkeypatch.setattr(train_module, "BLOCK_WORDS", 700)
     ids, offsets, counts, _ = topic_corpus(lines=300)
     W_in, _, history = train_word2vec(ids, offsets, counts, _config("cbow"), progress=False, stop=StopAfter(2))
     state = history.state
-    assert history.interrupted and state["epoch"] == 0 and 0 < state["position"] < len(offsets) - 1
+    assert history.interrupted and state["epoch"] == 0 and 0 < state["position"] < len(ids)
     assert history.epochs == [] and np.isfinite(W_in).all()
 
 
