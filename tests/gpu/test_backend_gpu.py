@@ -92,14 +92,17 @@ def test_embedding_on_gpu_equals_numpy(cp):
         np.testing.assert_allclose(gpu, cpu, rtol=1e-6, atol=1e-6)
 
 
-def test_affine_on_gpu_equals_numpy(cp):
-    from w2vlm.nn.layers import Affine
+@pytest.mark.parametrize("transposed", [False, True])
+def test_time_affine_on_gpu_equals_numpy(cp, transposed):
+    from w2vlm.nn.time_layers import TimeAffine
     rng = np.random.default_rng(2)
     W, b = rng.standard_normal((7, 3)).astype(np.float32), rng.standard_normal(3).astype(np.float32)
     x, dout = rng.standard_normal((2, 5, 7)).astype(np.float32), rng.standard_normal((2, 5, 3)).astype(np.float32)
+    if transposed:
+        W = W.T.copy()  # (O, I) = (3, 7), as the tied output layer holds the embedding matrix
     out = []
     for xp in (np, cp):
-        layer = Affine(xp.asarray(W), xp.asarray(b))
+        layer = TimeAffine(xp.asarray(W.copy()), xp.asarray(b), transposed=transposed)
         y = layer.forward(xp.asarray(x))
         dx = layer.backward(xp.asarray(dout))
         out.append([backend.to_cpu(a) for a in (y, dx, *layer.grads)])
@@ -108,8 +111,8 @@ def test_affine_on_gpu_equals_numpy(cp):
 
 
 @pytest.mark.parametrize("ignore", [False, True])
-def test_softmax_with_loss_on_gpu_equals_numpy(cp, ignore):
-    from w2vlm.nn.layers import SoftmaxWithLoss
+def test_reference_softmax_with_loss_on_gpu_equals_numpy(cp, ignore):
+    from w2vlm.nn.time_layers import TimeSoftmaxWithLoss
     rng = np.random.default_rng(3)
     x = (rng.standard_normal((6, 4, 11)) * 5).astype(np.float32)
     t = rng.integers(0, 11, (6, 4))
@@ -117,7 +120,7 @@ def test_softmax_with_loss_on_gpu_equals_numpy(cp, ignore):
         t[0] = -1
     out = []
     for xp in (np, cp):
-        layer = SoftmaxWithLoss(ignore_index=-1)
+        layer = TimeSoftmaxWithLoss(ignore_index=-1, fused=False)
         loss = layer.forward(xp.asarray(x), xp.asarray(t))
         dx = layer.backward(0.5)
         out.append((float(loss), backend.to_cpu(dx)))
@@ -125,22 +128,18 @@ def test_softmax_with_loss_on_gpu_equals_numpy(cp, ignore):
     np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-5, atol=1e-7)
 
 
-def test_sigmoid_with_loss_and_dropout_on_gpu(cp):
-    from w2vlm.nn.layers import Dropout, SigmoidWithLoss
-    rng = np.random.default_rng(4)
-    x, t = (rng.standard_normal(50) * 30).astype(np.float32), rng.integers(0, 2, 50).astype(np.float32)
-    losses = []
+def test_time_dropout_on_gpu_equals_numpy_with_a_counter_generator(cp):
+    from w2vlm.nn.counter_rng import CounterRNG
+    from w2vlm.nn.time_layers import TimeDropout
+    x = np.ones((4, 25, 10), dtype=np.float32)
+    outs = []
     for xp in (np, cp):
-        layer = SigmoidWithLoss()
-        losses.append((float(layer.forward(xp.asarray(x), xp.asarray(t))),
-                       backend.to_cpu(layer.backward(1.0))))
-    assert losses[1][0] == pytest.approx(losses[0][0], rel=1e-5)
-    np.testing.assert_allclose(losses[1][1], losses[0][1], rtol=1e-5, atol=1e-7)
-    drop = Dropout(0.5)
-    y = drop.forward(cp.ones((1000,), dtype=cp.float32))
-    kept = float((y > 0).mean())
-    assert 0.4 < kept < 0.6 and set(np.unique(y.get())) <= {0.0, 2.0}
+        drop = TimeDropout(0.5, rng=CounterRNG(7))
+        outs.append(backend.to_cpu(drop.forward(xp.asarray(x))))
+    np.testing.assert_array_equal(outs[1], outs[0])
+    assert 0.4 < float((outs[1] > 0).mean()) < 0.6 and set(np.unique(outs[1])) <= {0.0, 2.0}
     drop.train = False
+    y = cp.asarray(x)
     assert drop.forward(y) is y
 
 

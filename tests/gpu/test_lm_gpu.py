@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.gpu import nvcc_compile, require_gpu
-from w2vlm.nn import gpu_kernels, lstm_kernels, recurrent, time_layers
+from w2vlm.nn import gpu_kernels, lstm_kernels, recurrent, reference
 from w2vlm.nn.fused import kernels_for
 
 pytestmark = pytest.mark.gpu
@@ -29,7 +29,7 @@ def test_kernel_source_compiles_with_nvcc(tmp_path):
     assert report.count("Compiling entry function") == len(gpu_kernels._NAMES)
 
 
-# --- the kernels one by one, on fresh random inputs, against time_layers' NumPy reference ----------------------------
+# --- the kernels one by one, on fresh random inputs, against nn/reference.py ----------------------------
 
 def _rand(rng, shape, dtype, scale=1.0):
     return (rng.standard_normal(shape) * scale).astype(dtype)
@@ -43,7 +43,7 @@ def test_lstm_step_forward_matches_reference(cp, dtype, N, H):
     a[0, 0], rec[0, 0] = 80.0, 20.0  # saturated gates stay finite
     c_prev = _rand(rng, (N, H), dtype)
     ref = [a.copy(), np.empty((N, H), dtype), np.empty((N, H), dtype), np.empty((N, H), dtype)]
-    recurrent.lstm_step_forward_reference(ref[0], rec, c_prev, *ref[1:])
+    reference.lstm_step_forward_reference(ref[0], rec, c_prev, *ref[1:])
     dev = [cp.asarray(a)] + [cp.full((N, H), np.nan, dtype=dtype) for _ in range(3)]  # poisoned outputs
     gpu_kernels.lstm_step_forward(dev[0], cp.asarray(rec), cp.asarray(c_prev), *dev[1:])
     for got, want in zip(dev, ref):
@@ -59,7 +59,7 @@ def test_lstm_step_backward_matches_reference(cp, dtype, N, H):
     c_prev, tanh_c = _rand(rng, (N, H), dtype), np.tanh(_rand(rng, (N, H), dtype))
     dh_out, dh, dc = (_rand(rng, (N, H), dtype) for _ in range(3))
     ref_a, ref_dc = gates.copy(), dc.copy()
-    recurrent.lstm_step_backward_reference(ref_a, c_prev, tanh_c, dh_out, dh.copy(), ref_dc)
+    reference.lstm_step_backward_reference(ref_a, c_prev, tanh_c, dh_out, dh.copy(), ref_dc)
     dev_a, dev_dc, dev_dh = cp.asarray(gates), cp.asarray(dc), cp.asarray(dh)
     gpu_kernels.lstm_step_backward(dev_a, cp.asarray(c_prev), cp.asarray(tanh_c), cp.asarray(dh_out), dev_dh, dev_dc)
     np.testing.assert_allclose(dev_a.get(), ref_a, **TOL[dtype])
@@ -80,7 +80,7 @@ def test_softmax_ce_forward_and_backward_match_reference(cp, dtype, M, V):
     scores = _rand(rng, (M, V), dtype, 4.0)
     labels = _labels(rng, M, V)
     ref = scores.copy()
-    ref_loss, ref_w = time_layers.softmax_ce_forward_reference(ref, labels, -1)
+    ref_loss, ref_w = reference.softmax_ce_forward_reference(ref, labels, -1)
     dev = cp.asarray(scores)
     loss, weights = gpu_kernels.softmax_ce_forward(dev, cp.asarray(labels), -1)
     assert loss.shape == () and loss.dtype == dtype
@@ -90,7 +90,7 @@ def test_softmax_ce_forward_and_backward_match_reference(cp, dtype, M, V):
     np.testing.assert_allclose(dev.get(), ref, **tol)  # exp(x - max)
     for dout in (1.0, 0.37, cp.asarray(2.5, dtype=dtype)):
         ref_d, dev_d = ref.copy(), dev.copy()
-        time_layers.softmax_ce_backward_reference(ref_d, labels, ref_w, float(dout))
+        reference.softmax_ce_backward_reference(ref_d, labels, ref_w, float(dout))
         gpu_kernels.softmax_ce_backward(dev_d, cp.asarray(labels), weights, dout)
         np.testing.assert_allclose(dev_d.get(), ref_d, **tol)
 

@@ -1,10 +1,12 @@
-"""Tiny stand-in language models with the RNNLM interface, for testing batching, training and scoring."""
+"""Tiny stand-in language models that follow lm.protocol.LMProtocol, for testing batching, training and scoring."""
 
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from w2vlm.nn.layers import Dropout, Embedding, SoftmaxWithLoss
+from w2vlm.nn.layers import Embedding
+from w2vlm.nn.time_layers import TimeDropout, TimeSoftmaxWithLoss
+from w2vlm.text import Vocab
 
 
 @dataclass
@@ -25,8 +27,8 @@ class BigramLM:
         if W is None:
             W = (0.01 * rng.standard_normal((vocab_size, vocab_size))).astype(np.float32)
         self.embed = Embedding(np.asarray(W, dtype=np.float32))
-        self.dropout = Dropout(dropout, rng=rng)
-        self.loss = SoftmaxWithLoss()
+        self.dropout = TimeDropout(dropout, rng=rng)
+        self.loss = TimeSoftmaxWithLoss()
         self.params, self.grads = self.embed.params, self.embed.grads
         self.steps = 0
 
@@ -37,8 +39,8 @@ class BigramLM:
         self.steps += 1
         return self.loss.forward(self.predict(xs), ts)
 
-    def backward(self):
-        self.embed.backward(self.dropout.backward(self.loss.backward()))
+    def backward(self, dout=1.0):
+        self.embed.backward(self.dropout.backward(self.loss.backward(dout)))
 
     def train(self):
         self.dropout.train = True
@@ -86,16 +88,7 @@ class CountingLM(BigramLM):
         self.seen = 0
 
 
-class TinyVocab:
-    """Just enough of text.vocab.Vocab for LMCheckpoint (len, save)."""
-
-    def __init__(self, size):
-        self.words = [f"w{i}" for i in range(size)]
-        self.eos_id, self.unk_id = 1, 0
-
-    def __len__(self):
-        return len(self.words)
-
-    def save(self, path):
-        from w2vlm.artifacts import write_json
-        write_json(path, {"words": self.words})
+def tiny_vocab(size):
+    """A real Vocab of ``size`` words: <unk> (id 0), <eos> (id 1), then w2, w3, ..."""
+    words = ["<unk>", "<eos>"] + [f"w{i}" for i in range(2, size)]
+    return Vocab(words, [0, 0] + [size - i for i in range(2, size)])

@@ -13,7 +13,7 @@ from w2vlm.lm.evaluate import perplexity
 from w2vlm.lm.train import TrainConfig, train
 from w2vlm.nn.optim import global_norm
 
-from .stubs import BigramLM, TinyVocab
+from .stubs import BigramLM, tiny_vocab
 
 V = 8
 
@@ -28,7 +28,7 @@ def make(seed=0, dropout=0.3):
 
 
 def checkpoint(directory):
-    return LMCheckpoint(directory, TinyVocab(V), {"name": "whitespace"}, training={"batch_size": 4})
+    return LMCheckpoint(directory, tiny_vocab(V), {"name": "whitespace"}, training={"batch_size": 4})
 
 
 def test_training_learns_a_cycle_and_reports_per_epoch_metrics():
@@ -176,7 +176,7 @@ def test_init_embeddings_copies_matching_rows_and_checks_the_size():
     from w2vlm.lm.data import init_embeddings
 
     model, _ = make()
-    vocab = TinyVocab(V)
+    vocab = tiny_vocab(V)
     before = model.params[0].copy()
     vectors = WordVectors(["w3", "zzz", "w5"], np.arange(3 * V, dtype=np.float32).reshape(3, V))
     assert init_embeddings(model, vocab, vectors) == 2

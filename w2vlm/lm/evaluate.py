@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..backend import array_module
 from ..errors import TrainingError
-from ..nn.functions import log_softmax
+from ..nn.fused import kernels_for
+from ..nn.reference import token_nll_reference
 from .batching import IGNORE, BPTTBatches
 
 
@@ -65,22 +67,13 @@ def token_nll(logits, targets, fused=False):
     """Per-position negative log-likelihood (B, T); 0 where the target is IGNORE.
 
     ``fused`` on CuPy arrays: one CUDA row pass (``gpu_kernels.token_nll``) with no (B*T, V) temporaries, when
-    that kernel family passed its self-check; otherwise (and on NumPy) the plain log-softmax below.
+    that kernel family passed its self-check; otherwise (and on NumPy) the one reference cross-entropy.
     """
-    from ..backend import array_module
-    from ..nn.fused import kernels_for
-    xp = array_module(logits)
     kernels = kernels_for(logits, "softmax", fused)
     if hasattr(kernels, "token_nll"):  # the CUDA kernels have one; on NumPy the plain pass is the fast one
         return kernels.token_nll(logits, targets, IGNORE)
-    V = logits.shape[-1]
-    logp = log_softmax(logits.reshape(-1, V))                 # (B*T, V)
-    flat = targets.ravel()
-    mask = flat != IGNORE
-    picked = logp[xp.arange(len(flat)), xp.where(mask, flat, 0)]
-    return (-(picked * mask)).reshape(targets.shape)
+    return token_nll_reference(logits, targets, IGNORE)
 
 
 def _xp_of(model):
-    from ..backend import array_module
     return array_module(model.params[0]) if getattr(model, "params", None) else np

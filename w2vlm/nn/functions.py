@@ -1,4 +1,4 @@
-"""Numerically stable sigmoid, softmax, log-softmax and cross-entropy for NumPy or CuPy arrays."""
+"""Numerically stable sigmoid, log-sigmoid and log-softmax for NumPy or CuPy arrays."""
 
 from ..backend import array_module
 
@@ -20,23 +20,3 @@ def log_softmax(x, axis=-1):
     xp = array_module(x)
     shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def softmax(x, axis=-1):
-    """exp(log_softmax(x))."""
-    xp = array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    e = xp.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def cross_entropy(log_probs, targets, ignore_index=None):
-    """Mean negative log-likelihood of integer ``targets`` under ``log_probs`` (N, V); ignored labels don't count."""
-    xp = array_module(log_probs)
-    n = targets.shape[0]
-    picked = log_probs[xp.arange(n), targets]
-    if ignore_index is None:
-        return -picked.mean()
-    mask = targets != ignore_index
-    count = mask.sum()
-    return -(picked * mask).sum() / xp.maximum(count, 1)

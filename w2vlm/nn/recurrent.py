@@ -7,6 +7,7 @@ the plain xp reference kept here).
 
 from ..backend import array_module
 from .fused import kernels_for
+from .reference import lstm_step_backward_reference, lstm_step_forward_reference
 from .time_layers import _matmul_into, time_major
 
 
@@ -151,31 +152,3 @@ class TimeLSTM:
         self.grads[2][...] = dgates.sum(axis=0)
         self.dh, self.dc = dh, dc
         return (dgates @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
-
-
-def lstm_step_forward_reference(a, recurrent, c_prev, c_next, h_next, tanh_c):
-    """One step, plain xp: a + recurrent (N, 4H) -> gate activations in a; writes c_next, h_next, tanh(c_next)."""
-    xp = array_module(a)
-    H = c_prev.shape[1]
-    a += recurrent
-    a[:, :3 * H] = 0.5 * xp.tanh(0.5 * a[:, :3 * H]) + 0.5  # sigmoid, stable for any |x|
-    xp.tanh(a[:, 3 * H:], out=a[:, 3 * H:])
-    i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-    c_next[...] = f * c_prev + i * g
-    xp.tanh(c_next, out=tanh_c)
-    xp.multiply(o, tanh_c, out=h_next)
-
-
-def lstm_step_backward_reference(a, c_prev, tanh_c, dh_out, dh, dc):
-    """One step back, plain xp. ``dh`` holds dL/dh_t from step t+1 and ``dh_out`` the output's share;
-    ``dc`` holds dL/dc_t and becomes dL/dc_{t-1}. The activations in ``a`` become d pre-activations."""
-    H = c_prev.shape[1]
-    i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-    dh_total = dh + dh_out
-    dc += dh_total * o * (1 - tanh_c * tanh_c)
-    di = dc * g * i * (1 - i)
-    df = dc * c_prev * f * (1 - f)
-    do = dh_total * tanh_c * o * (1 - o)
-    dg = dc * i * (1 - g * g)
-    dc *= f
-    a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:] = di, df, do, dg

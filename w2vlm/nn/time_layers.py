@@ -16,6 +16,7 @@ import numpy as np
 from ..backend import array_module
 from .counter_rng import CounterRNG
 from .fused import kernels_for
+from .reference import softmax_ce_backward_reference, softmax_ce_forward_reference
 from .sparse import SparseGrad
 
 
@@ -207,35 +208,3 @@ class TimeSoftmaxWithLoss:
         else:
             softmax_ce_backward_reference(scores, labels, weights, dout)
         return scores.reshape(shape).swapaxes(0, 1)
-
-
-def softmax_ce_forward_reference(scores, labels, ignore_index):
-    """Plain xp version: overwrites ``scores`` (M, V) with exp(x - max) and returns (mean loss, row weights).
-
-    weights[:, 0] = 1 / sum(exp(x - max)) and weights[:, 1] = 1/count for counted rows, 0 for ignored ones,
-    so that the backward is ``(exp(x - max) * w0 - onehot) * w1 * dout``.
-    """
-    xp = array_module(scores)
-    rows = xp.arange(len(labels))
-    counted = labels != ignore_index
-    safe = xp.where(counted, labels, 0)
-    count = xp.maximum(counted.sum(), 1)
-    scores -= scores.max(axis=1, keepdims=True)
-    picked = scores[rows, safe]  # x_label - max, a copy
-    xp.exp(scores, out=scores)
-    sums = scores.sum(axis=1)
-    nll = xp.log(sums) - picked  # -log p(label)
-    loss = (nll * counted).sum() / count
-    weights = xp.stack([1 / sums, counted / count], axis=1).astype(scores.dtype)
-    return xp.asarray(loss, dtype=scores.dtype), weights
-
-
-def softmax_ce_backward_reference(scores, labels, weights, dout):
-    """In place: exp(x - max) (M, V) -> d loss / d x, given the forward's row weights."""
-    xp = array_module(scores)
-    rows = xp.arange(len(labels))
-    coef = weights[:, 1] * dout
-    safe = xp.where(weights[:, 1] > 0, labels, 0)
-    scores *= (weights[:, 0] * coef)[:, None]
-    scores[rows, safe] -= coef  # labels of counted rows are distinct (one per row), so no duplicates
-    return scores
