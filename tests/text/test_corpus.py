@@ -120,3 +120,12 @@ def test_default_corpus_is_konlpy_kolaw_and_kobill():
         assert corpus.language == "ko" and corpus.default_tokenizer == "kiwi"
         assert [p.name for p in corpus.files][:2] == ["constitution.txt", "1809890.txt"]
     assert next(iter(corpus)) == "대한민국헌법"
+
+
+def test_default_corpus_ignores_a_folder_of_the_same_name_in_the_working_directory(tmp_path, monkeypatch):
+    pytest.importorskip("konlpy")
+    (tmp_path / "kolaw").mkdir()
+    write(tmp_path / "kolaw" / "params.txt", "not the constitution\n")
+    monkeypatch.chdir(tmp_path)
+    assert next(iter(open_corpus(None))) == "대한민국헌법"
+    assert list(open_corpus("kolaw")) == ["not the constitution"]  # an explicit name still prefers the local path

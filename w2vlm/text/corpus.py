@@ -260,12 +260,13 @@ def _spool_stdin():
     return Path(handle.name)
 
 
-def _expand(spec, split):
-    """The sources of one spec, the catalog entry name it came from and its split (or None, None)."""
+def _expand(spec, split, catalog_only=False):
+    """The sources of one spec, the catalog entry name it came from and its split (or None, None).
+    ``catalog_only`` reads a catalog name even when a file or folder of that name is in the working directory."""
     if spec == "-":
         return [Source(_spool_stdin(), label="<stdin>")], None, None
     name, _, wanted = str(spec).partition(":")
-    if name in catalog.load_catalog() and not Path(spec).exists():
+    if name in catalog.load_catalog() and (catalog_only or not Path(spec).exists()):
         info = catalog.entry(name)
         resolved = catalog.resolve_split(name, wanted or split)
         files = catalog.locate(name, resolved)
@@ -307,15 +308,15 @@ def open_corpus(specs=None, *, encoding="utf-8", errors="strict", normalize=None
     if normalize and normalize not in ("NFC", "NFD", "NFKC", "NFKD"):
         raise CorpusError(f"normalize must be None or one of NFC, NFD, NFKC, NFKD, not {normalize!r}")
     normalize = normalize or None
-    name = None
+    name, default = None, False
     if specs is None or (not isinstance(specs, (str, os.PathLike)) and len(specs) == 0):
-        specs, name = list(catalog.DEFAULT_CORPUS), "default corpus (KoNLPy kolaw + kobill)"
+        specs, name, default = list(catalog.DEFAULT_CORPUS), "default corpus (KoNLPy kolaw + kobill)", True
     elif isinstance(specs, (str, os.PathLike)):
         specs = [specs]
     sources, entries, splits, spool = [], [], [], None
     try:
         for spec in specs:
-            found, entry_name, found_split = _expand(spec, split)
+            found, entry_name, found_split = _expand(spec, split, catalog_only=default)
             splits.append(found_split)
             sources += found
             entries.append(entry_name)
