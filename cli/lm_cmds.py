@@ -201,7 +201,7 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
     Every token counts, <eos> after every line included; words outside the vocabulary count as <unk>.
     """
     from w2vlm.lm.artifact import load_lm
-    from w2vlm.lm.evaluate import score_stream
+    from w2vlm.lm.evaluate import count_characters, score_stream
     from w2vlm.text.corpus import open_corpus
     from w2vlm.text.encode import encode_corpus
 
@@ -213,13 +213,16 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
     ids, _ = encode_corpus(text, lm.tokenizer, progress=not settings.quiet).to_ids(lm.vocab, oov="unk", eos=True)
     result = score_stream(lm.model, ids, lm.start_id, batch_size=batch_size, bptt=bptt, progress=not settings.quiet)
     unk = int((ids == lm.vocab.unk_id).sum()) if lm.vocab.unk_id is not None else 0
+    characters = count_characters(text)
+    bpc = result.bits_per_character(characters)
     if as_json:
-        click.echo(json.dumps({"perplexity": result.ppl, "tokens": result.tokens, "unk_tokens": unk,
+        click.echo(json.dumps({"perplexity": result.ppl, "bits_per_char": bpc, "tokens": result.tokens,
+                               "characters": characters, "unk_tokens": unk,
                                "cross_entropy": result.nll / result.tokens, "tokens_per_sec": result.tokens_per_sec}))
     else:
         click.echo(f"{result.ppl:.2f}")
-        logger.info("%s tokens (%s <unk>), %.3f nats/token", f"{result.tokens:,}", f"{unk:,}",
-                    result.nll / result.tokens)
+        logger.info("%s tokens (%s <unk>), %.3f nats/token; %.4f bits per character over %s characters",
+                    f"{result.tokens:,}", f"{unk:,}", result.nll / result.tokens, bpc, f"{characters:,}")
 
 
 @click.command("generate")

@@ -1,6 +1,7 @@
 """The language-model CLI through CliRunner: train-lm, perplexity, generate, resume, init-embeddings, errors."""
 
 import json
+import math
 import random
 
 import numpy as np
@@ -64,6 +65,10 @@ def test_perplexity_prints_a_number_and_json(model, corpus):
     as_json = json.loads(run("perplexity", model, corpus, "--json", "--batch-size", "1").output)
     assert as_json["tokens"] == len(corpus.read_text().split()) + 300  # every word and every <eos>
     assert as_json["perplexity"] == pytest.approx(float(plain.output), rel=0.05)
+    lines = [line.strip() for line in corpus.read_text().splitlines() if line.strip()]
+    assert as_json["characters"] == sum(len(line) + 1 for line in lines)
+    nats = as_json["cross_entropy"] * as_json["tokens"]
+    assert as_json["bits_per_char"] == pytest.approx(nats / math.log(2) / as_json["characters"], rel=1e-9)
 
 
 def test_generate_is_seeded_and_honours_skip_and_stop(model):

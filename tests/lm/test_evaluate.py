@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from w2vlm.lm.evaluate import perplexity, score_stream
+from w2vlm.lm.evaluate import count_characters, perplexity, score_stream
 
 from .stubs import BigramLM, CountingLM, UniformLM
 
@@ -13,6 +13,17 @@ from .stubs import BigramLM, CountingLM, UniformLM
 def test_uniform_model_perplexity_is_the_vocabulary_size():
     ids = np.random.default_rng(0).integers(0, 37, size=101)
     assert perplexity(UniformLM(37), ids, start_id=1) == pytest.approx(37, rel=1e-5)
+
+
+def test_bits_per_character_of_a_uniform_model():
+    lines = ["영화 좋다", "a b", "재밌었어요"]
+    characters = count_characters(lines)
+    assert characters == (5 + 1) + (3 + 1) + (5 + 1)  # one newline per line: what each scored <eos> stands for
+    ids = np.random.default_rng(0).integers(0, 37, size=9)  # 9 tokens, <eos> included
+    result = score_stream(UniformLM(37), ids, start_id=1)
+    assert result.bits_per_character(characters) == pytest.approx(9 * math.log2(37) / 16, rel=1e-5)
+    with pytest.raises(ValueError, match="at least one character"):
+        result.bits_per_character(0)
 
 
 @pytest.mark.parametrize("batch_size,bptt", [(1, 35), (1, 4), (3, 5), (7, 2), (10, 35), (200, 3)])

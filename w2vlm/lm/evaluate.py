@@ -25,6 +25,19 @@ class Perplexity:
     def tokens_per_sec(self):
         return self.tokens / self.seconds if self.seconds > 0 else float("nan")
 
+    def bits_per_character(self, characters):
+        """The summed negative log-likelihood in bits over the ``characters`` of the original text (see
+        :func:`count_characters`): unlike perplexity, comparable across tokenizers (kiwi, mecab, char, whitespace)."""
+        if characters <= 0:
+            raise ValueError("bits per character needs a text with at least one character")
+        return self.nll / math.log(2) / characters
+
+
+def count_characters(lines):
+    """Characters of a text as the model reads it (stripped, non-blank lines), plus one per line for the newline
+    that the line's scored <eos> stands for."""
+    return sum(len(line) + 1 for line in lines)
+
 
 def score_stream(model, ids, start_id, batch_size=10, bptt=35, progress=False):
     """Score every token of ``ids`` (a host int array with ``<eos>`` after each line) under ``model``.
