@@ -74,8 +74,8 @@ def cli(ctx, device, seed, quiet, no_fused):
 
 
 def _register():
-    from . import embeddings_cmds, encode_cmds, lm_cmds, plot_cmds, text_cmds, train_embeddings_cmd
-    for module in (text_cmds, encode_cmds, train_embeddings_cmd, embeddings_cmds, lm_cmds, plot_cmds):
+    from . import discover_cmd, embeddings_cmds, encode_cmds, lm_cmds, plot_cmds, text_cmds, train_embeddings_cmd
+    for module in (text_cmds, discover_cmd, encode_cmds, train_embeddings_cmd, embeddings_cmds, lm_cmds, plot_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

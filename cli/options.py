@@ -1,5 +1,5 @@
 """Options every corpus-reading command shares (--encoding, --errors, --normalize, --tokenizer, --pos, --workers,
---scheduler, --column, --delimiter) and the one way commands turn them into an encoded corpus."""
+--scheduler, --column, --delimiter, --user-dict) and the one way commands turn them into an encoded corpus."""
 
 import click
 
@@ -53,6 +53,9 @@ def corpus_options(command):
                      help=f"{', '.join(available_tokenizers())}; options as NAME:key=value,... "
                           f"(okt:norm=true,stem=true). Default: the corpus's own (whitespace for ptb), else kiwi."),
         click.option("--pos", is_flag=True, help="Keep part-of-speech tags on tokens (단어/NNG)."),
+        click.option("--user-dict", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
+                     help="Words for kiwi to know (word<TAB>tag[<TAB>score] lines, e.g. from discover-words); "
+                          "saved with the model."),
         click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Parallel tokenization (kiwi threads; spawn-started processes for mecab and KoNLPy; "
                           "with --scheduler local: Dask worker processes)."),
@@ -67,14 +70,21 @@ def corpus_options(command):
 
 
 def load_corpus_and_tokenizer(specs, *, encoding="utf-8", errors="strict", normalize=False, tokenizer=None,
-                              pos=False, workers=1, scheduler=None, split="train", column=None, delimiter=None):
+                              pos=False, workers=1, scheduler=None, split="train", column=None, delimiter=None,
+                              user_dict=None):
     """Open the corpus (``specs`` empty -> the embedded default Korean corpus) and the tokenizer the options
     name, or the corpus's default tokenizer. ``workers`` and ``scheduler`` are accepted (and ignored) so that a
     command can pass all of its corpus options; hand them to encode_corpus / tokenize_lines."""
     specs = list(specs) if specs else None
     corpus = open_corpus(specs, encoding=encoding, errors=errors, normalize="NFKC" if normalize else None,
                          split=split, column=column, delimiter=delimiter)
-    return corpus, get_tokenizer(tokenizer or corpus.default_tokenizer, pos=pos)
+    name = tokenizer or corpus.default_tokenizer
+    if user_dict is None:
+        return corpus, get_tokenizer(name, pos=pos)
+    if parse_tokenizer_spec(name)[0] not in ("kiwi", "mecab"):
+        raise click.UsageError(f"--user-dict works with --tokenizer kiwi, not {name}")
+    from w2vlm.text.user_dict import read_user_dict
+    return corpus, get_tokenizer(name, pos=pos, user_words=read_user_dict(user_dict))
 
 
 

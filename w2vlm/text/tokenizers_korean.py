@@ -3,6 +3,7 @@
 from ..errors import TokenizerError
 from . import guards
 from .tokenizer_base import Tokenizer, shared
+from .user_dict import entries_digest, normalize_entries
 
 
 def _kiwi_class():
@@ -18,20 +19,42 @@ class KiwiTokenizer(Tokenizer):
     """kiwipiepy (Kiwi) with ``compatible_jamo=True``: endings read ``ㅂ니다``, like the other taggers write them.
 
     ``workers`` > 1 uses Kiwi's own thread pool through its batch API (``kiwi.tokenize(list)``), which needs no
-    extra processes and keeps the input order."""
+    extra processes and keeps the input order. ``user_words`` ((word, tag, score), ...) are added with
+    ``add_user_word`` and saved in ``config()``, so a model's queries and generation tokenize as training did."""
 
     name = "kiwi"
     package = "kiwipiepy"
     parallel = "native"
     defaults = {"compatible_jamo": True, "normalize_coda": False, "split_complex": False}
 
+    def __init__(self, pos=False, user_words=(), **options):
+        super().__init__(pos=pos, **options)
+        self.user_words = normalize_entries(user_words)
+        self._user_key = entries_digest(self.user_words) if self.user_words else None
+
+    def config(self):
+        config = super().config()
+        if self.user_words:
+            config["user_words"] = [list(entry) for entry in self.user_words]
+        return config
+
     def check_available(self):
         _kiwi_class()
 
     def _kiwi(self, workers=1):
-        kiwi_class = _kiwi_class()
         # num_workers=0 would be single-threaded without the batch API, so 1 is the smallest useful value
-        return shared(("kiwi", max(1, int(workers))), lambda: kiwi_class(num_workers=max(1, int(workers))))
+        workers = max(1, int(workers))
+        return shared(("kiwi", workers, self._user_key), lambda: self._build(workers))
+
+    def _build(self, workers):
+        kiwi = _kiwi_class()(num_workers=workers)
+        for word, tag, score in self.user_words:
+            try:
+                kiwi.add_user_word(word, tag, score)
+            except ValueError as exc:
+                raise TokenizerError(f"user dictionary word {word!r}: kiwi does not accept the tag {tag!r} ({exc}); "
+                                     f"use a Sejong tag such as NNP, NNG, VV or VA") from None
+        return kiwi
 
     def _convert(self, tokens):
         # multi-word dictionary entries can hold a space; only " " can (guards.clean_line maps the others)
@@ -87,6 +110,13 @@ class MecabTokenizer(Tokenizer):
     name = "mecab"
     package = "mecab-ko"
     parallel = "process"
+
+    def __init__(self, pos=False, user_words=(), **options):
+        if user_words:
+            raise TokenizerError("mecab-ko cannot add words at run time (a MeCab user dictionary must be compiled "
+                                 "with mecab-dict-index, which the wheel does not ship); use --tokenizer kiwi "
+                                 "with --user-dict")
+        super().__init__(pos=pos, **options)
 
     def check_available(self):
         shared("mecab", _mecab_tagger)

@@ -1,0 +1,72 @@
+"""User dictionaries for kiwi (word<TAB>tag[<TAB>score] lines) and new-word discovery with kiwi's extract_words."""
+
+import hashlib
+import json
+
+from ..errors import TokenizerError
+
+DISCOVERED_TAG = "NNP"  # extract_words proposes nouns; kiwi's own extract_add_words adds them as NNP
+
+
+def read_user_dict(path):
+    """``[(word, tag, score), ...]`` from ``word<TAB>tag[<TAB>score]`` lines (UTF-8, BOM allowed); blank lines and
+    '#' comments (whole lines, or after the last field) are skipped. The score (default 0.0) is kiwi's
+    add_user_word score: higher makes the analyzer prefer the word."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            lines = handle.read().splitlines()
+    except UnicodeDecodeError as exc:
+        raise TokenizerError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start}); convert it, "
+                             f"e.g. iconv -f cp949 -t utf-8") from None
+    entries = []
+    for lineno, line in enumerate(lines, 1):
+        fields = [field.strip() for field in line.split("\t")]
+        while fields and (not fields[-1] or fields[-1].startswith("#")):
+            fields.pop()  # a trailing comment (discover-words writes one) or trailing tabs
+        if not fields or fields[0].startswith("#"):
+            continue
+        if len(fields) not in (2, 3) or not fields[0] or not fields[1] or " " in fields[0]:
+            raise TokenizerError(f"{path}:{lineno}: expected 'word<TAB>tag[<TAB>score]' (a word without spaces, "
+                                 f"a tag such as NNP), got {line!r}")
+        try:
+            score = float(fields[2]) if len(fields) == 3 else 0.0
+        except ValueError:
+            raise TokenizerError(f"{path}:{lineno}: the score {fields[2]!r} is not a number") from None
+        entries.append((fields[0], fields[1], score))
+    if not entries:
+        raise TokenizerError(f"{path} holds no entries (lines 'word<TAB>tag[<TAB>score]')")
+    return entries
+
+
+def normalize_entries(entries):
+    """Entries as a tuple of (word, tag, score) tuples, from a list read back out of a saved config."""
+    normalized = []
+    for entry in entries or ():
+        if not isinstance(entry, (list, tuple)) or len(entry) not in (2, 3):
+            raise TokenizerError(f"a user dictionary entry must be [word, tag] or [word, tag, score], not {entry!r}")
+        word, tag, score = (list(entry) + [0.0])[:3]
+        normalized.append((str(word), str(tag), float(score)))
+    return tuple(normalized)
+
+
+def entries_digest(entries):
+    """A short hash of the entries: the key under which an analyzer with these words is shared in a process."""
+    return hashlib.sha256(json.dumps(list(entries), ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def discover_words(lines, min_count=10, max_length=10, min_score=0.25):
+    """Candidate new words in ``lines`` (a restartable iterable of text) by kiwi's extract_words, best first:
+    ``[{"word", "tag", "score", "frequency", "noun_score"}, ...]``; ``tag`` is the guess kiwi itself uses (NNP)."""
+    from .tokenizers_korean import KiwiTokenizer
+    kiwi = KiwiTokenizer()._kiwi()  # the process's shared analyzer: extract_words adds nothing to it
+    found = kiwi.extract_words(lines, min_cnt=int(min_count), max_word_len=int(max_length),
+                               min_score=float(min_score))
+    words = [{"word": word, "tag": DISCOVERED_TAG, "score": float(score), "frequency": int(frequency),
+              "noun_score": float(noun_score)} for word, score, frequency, noun_score in found]
+    return sorted(words, key=lambda w: (-w["score"], -w["frequency"], w["word"]))
+
+
+def format_user_dict_line(candidate):
+    """One user-dictionary line for a discovered word, its evidence in a trailing comment."""
+    return (f"{candidate['word']}\t{candidate['tag']}\t0.0\t# word score {candidate['score']:.3f}, "
+            f"frequency {candidate['frequency']}, noun score {candidate['noun_score']:.2f}")
