@@ -3,6 +3,7 @@
 
 import click
 
+from w2vlm.errors import TokenizerError
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.tokenize import available_tokenizers, get_tokenizer, parse_tokenizer_spec
 
@@ -18,6 +19,10 @@ class TokenizerSpec(click.ParamType):
         name, _ = parse_tokenizer_spec(value)
         if name not in available_tokenizers():
             self.fail(f"unknown tokenizer '{name}'; choose one of: {', '.join(available_tokenizers())}", param, ctx)
+        try:
+            get_tokenizer(value)   # checks the options' names and types; the analyzer loads later, on first use
+        except TokenizerError as exc:
+            self.fail(str(exc), param, ctx)
         return value
 
 

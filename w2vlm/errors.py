@@ -34,3 +34,7 @@ class TrainingError(W2VLMError):
 
 class PlotError(W2VLMError):
     """A picture cannot be drawn: matplotlib missing, an unwritable path, or nothing to draw."""
+
+
+class QueryError(W2VLMError, ValueError):
+    """A query cannot be answered as asked (e.g. a word given both as positive and as negative)."""

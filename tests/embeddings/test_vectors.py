@@ -6,7 +6,7 @@ import pytest
 
 from w2vlm import artifacts
 from w2vlm.embeddings.vectors import WordVectors
-from w2vlm.errors import ArtifactError, UnknownWordError
+from w2vlm.errors import ArtifactError, QueryError, UnknownWordError
 
 DIM = 16
 ROYAL, MALE, ROYAL_KO, MALE_KO, CAPITAL = 0, 1, 2, 3, 4
@@ -87,6 +87,13 @@ def test_most_similar_excludes_queries_and_ranks_by_cosine(wv):
     assert {word for word, _ in restricted} <= set(wv.words[:5]) - {"king"}
     with pytest.raises(ValueError):
         wv.most_similar([])
+
+
+def test_a_word_on_both_sides_is_a_query_error_except_in_analogies(wv):
+    for query in (wv.most_similar, wv.most_similar_cosmul):
+        with pytest.raises(QueryError, match="'king' is given both as positive and as negative"):
+            query(positive=["king", "man"], negative=["king"])
+    assert wv.analogy("king", "king", "woman")[0][0] != "king"   # a:a::c:? stays answerable, as in gensim
 
 
 @pytest.mark.parametrize("method", ["add", "mul"])

@@ -29,9 +29,10 @@ def corpus(tmp_path):
     return write_corpus(tmp_path / "train.txt")
 
 
-def run(*args, input=None):
-    """Invoke the CLI in-process; exceptions are caught so that a traceback shows up as a test failure."""
-    return CliRunner().invoke(cli, ["--quiet", *map(str, args)], input=input)
+def run(*args, input=None, verbose=False):
+    """Invoke the CLI in-process (``--quiet`` unless ``verbose``: then log lines are in the output too);
+    exceptions are caught so that a traceback shows up as a test failure."""
+    return CliRunner().invoke(cli, [*([] if verbose else ["--quiet"]), *map(str, args)], input=input)
 
 
 def assert_one_error(result, *fragments, code=1):

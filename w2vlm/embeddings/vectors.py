@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import artifacts
 from ..backend import to_cpu
-from ..errors import ArtifactError
+from ..errors import ArtifactError, QueryError
 from ..model_dir import check_output, write_directory
 from . import word2vec_format
 from .evaluate import COSMUL_EPS, evaluate_analogies, evaluate_pairs
@@ -158,6 +158,14 @@ class WordVectors:
                 vectors.append(item / max(float(np.linalg.norm(item)), 1e-30))
         return vectors, rows
 
+    def _refuse_overlap(self, pos_rows, neg_rows):
+        """A word both added and subtracted cancels out (X - X is no direction): say so instead of ranking noise."""
+        both = sorted(set(pos_rows) & set(neg_rows))
+        if both:
+            words = ", ".join(repr(self.words[row]) for row in both)
+            raise QueryError(f"{words} is given both as positive and as negative; the two cancel out, so give "
+                             f"each word on one side only")
+
     def _limit(self, restrict_vocab):
         return len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
 
@@ -173,10 +181,13 @@ class WordVectors:
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(self.words[row], float(scores[row])) for row in best if scores[row] != -np.inf]
 
-    def most_similar(self, positive=(), negative=(), topn=10, restrict_vocab=None):
-        """Words closest by cosine to the sum of ``positive`` minus ``negative`` unit vectors, queries excluded."""
+    def most_similar(self, positive=(), negative=(), topn=10, restrict_vocab=None, allow_overlap=False):
+        """Words closest by cosine to the sum of ``positive`` minus ``negative`` unit vectors, queries excluded.
+        A word on both sides is a QueryError unless ``allow_overlap`` (analogies such as a:a::c:? allow it)."""
         pos, pos_rows = self._terms(positive)
         neg, neg_rows = self._terms(negative)
+        if not allow_overlap:
+            self._refuse_overlap(pos_rows, neg_rows)
         if not pos and not neg:
             raise ValueError("most_similar needs at least one positive or negative word")
         mean = (np.sum(pos, axis=0) if pos else 0) - (np.sum(neg, axis=0) if neg else 0)
@@ -184,10 +195,13 @@ class WordVectors:
         scores = self.unit_vectors[:self._limit(restrict_vocab)] @ mean.astype(np.float32)  # (V',)
         return self._top(scores, pos_rows + neg_rows, topn)
 
-    def most_similar_cosmul(self, positive=(), negative=(), topn=10, restrict_vocab=None, eps=COSMUL_EPS):
+    def most_similar_cosmul(self, positive=(), negative=(), topn=10, restrict_vocab=None, eps=COSMUL_EPS,
+                            allow_overlap=False):
         """3CosMul (Levy & Goldberg 2014): product of positive cosines over negative ones, cosines shifted to [0, 1]."""
         pos, pos_rows = self._terms(positive)
         neg, neg_rows = self._terms(negative)
+        if not allow_overlap:
+            self._refuse_overlap(pos_rows, neg_rows)
         if not pos:
             raise ValueError("most_similar_cosmul needs at least one positive word")
         unit = self.unit_vectors[:self._limit(restrict_vocab)]
@@ -198,9 +212,11 @@ class WordVectors:
     def analogy(self, a, b, c, method="add", topn=1, restrict_vocab=None):
         """a is to b as c is to ?: [(word, score)] by 3CosAdd (method='add') or 3CosMul (method='mul')."""
         if method == "add":
-            return self.most_similar(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab)
+            return self.most_similar(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab,
+                                     allow_overlap=True)
         if method == "mul":
-            return self.most_similar_cosmul(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab)
+            return self.most_similar_cosmul(positive=[b, c], negative=[a], topn=topn, restrict_vocab=restrict_vocab,
+                                            allow_overlap=True)
         raise ValueError(f"unknown analogy method {method!r}; use 'add' (3CosAdd) or 'mul' (3CosMul)")
 
     def similarity(self, word1, word2):

@@ -146,6 +146,11 @@ def _read_lines(source, encoding, errors, normalize, start=0, end=None):
             lines = _decoded_lines(handle, source, encoding, errors, start, end)
         if start == 0:
             lines = _without_bom(lines)
+        counter = None
+        if errors == "replace" and start == 0 and end is None:   # a whole file: say what was replaced
+            from .replacements import ReplacementCount
+            counter = ReplacementCount(source, encoding)
+            lines = counter.count(lines)
         if plan is not None:
             lines = columns.pick_column(lines, plan, from_file_start=start == 0)
         for lineno, text in lines:
@@ -157,6 +162,8 @@ def _read_lines(source, encoding, errors, normalize, start=0, end=None):
                 if not text:
                     continue
             yield text
+        if counter is not None:
+            counter.report()
 
 
 def _head_lines(handle, source, encoding, errors):

@@ -27,10 +27,12 @@ def available_tokenizers():
 
 
 def _parse_value(text):
+    """``true``/``false`` (or a bare key: true) -> bool, digits -> int, anything else stays text (the tokenizer
+    then refuses a value of the wrong type)."""
     lowered = text.strip().lower()
-    if lowered in ("true", "yes", "on", "1", ""):
+    if lowered in ("true", ""):
         return True
-    if lowered in ("false", "no", "off", "0"):
+    if lowered == "false":
         return False
     try:
         return int(lowered)

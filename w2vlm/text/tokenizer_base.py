@@ -51,6 +51,8 @@ class Tokenizer:
         if pos and not self.has_tags:
             raise TokenizerError(f"tokenizer '{self.name}' has no part-of-speech tags; drop --pos or use a "
                                  f"morphological analyzer (kiwi, mecab, okt, komoran, kkma, hannanum)")
+        for key, value in options.items():
+            _check_option_type(self.name, key, value, self.defaults[key])
         self.pos = bool(pos)
         self.options = {**self.defaults, **options}
 
@@ -162,6 +164,16 @@ def _regroup(counts, tagged):
 
 # ---- spawn-started worker processes ------------------------------------------------------------
 _WORKER = {}
+
+
+def _check_option_type(name, key, value, default):
+    """A tokenizer option must have its default's type: booleans are exactly true or false."""
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TokenizerError(f"option {key!r} of tokenizer '{name}' is true or false, not {value!r} "
+                                 f"(e.g. {name}:{key}=true)")
+    elif isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TokenizerError(f"option {key!r} of tokenizer '{name}' is a whole number, not {value!r}")
 
 
 def _worker_setup(tokenizer_class, pos, options):
