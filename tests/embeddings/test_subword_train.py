@@ -124,3 +124,10 @@ def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
     (tmp_path / "m" / "config.json").write_text(json.dumps(config))
     with pytest.raises(ArtifactError, match="subword part"):
         WordVectors.load(tmp_path / "m")
+
+
+@pytest.mark.parametrize("model", ["cbow", "skipgram"])
+def test_two_hogwild_threads_learn_as_one_does(model, tmp_path):
+    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, threads=2), progress=False)
+    assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+    assert _neighbour_topic_accuracy(vectors) > 0.9
