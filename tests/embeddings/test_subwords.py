@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from w2vlm.embeddings.subwords import (EMPTY_FINAL, SubwordScheme, decompose_jamo, fasttext_hash, ngram_table,
-                                       update_gains)
+from w2vlm.embeddings.subwords import (EMPTY_FINAL, SubwordScheme, bucket_id_lists, decompose_jamo, fasttext_hash,
+                                       ngram_table, update_gains)
 from w2vlm.errors import TrainingError
 
 
@@ -83,3 +83,12 @@ def test_update_gains_count_repeated_rows():
     row_offsets = np.array([0, 3, 6])
     rows = np.array([0, 2, 3, 1, 2, 2])  # word 1 lists row 2 twice: the mean moves by (1 + 4) / 3
     np.testing.assert_allclose(update_gains(row_offsets, rows), [1.0, 5 / 3])
+
+
+@pytest.mark.parametrize("kind, min_n, max_n", [("jamo", 3, 6), ("char", 3, 6), ("char", 1, 3), ("jamo", 2, 2)])
+def test_batched_bucket_ids_match_the_readable_hash(kind, min_n, max_n):
+    scheme = SubwordScheme(kind, min_n, max_n, buckets=1_000_003)
+    words = ["먹었습니다", "a", "ㅋㅋㅋ", "Naver!", "대통령/NNG", "x̃y", "😀영화"]  # 1- to 4-byte characters
+    offsets, ids = bucket_id_lists(words, scheme)
+    for i, word in enumerate(words):
+        np.testing.assert_array_equal(ids[offsets[i]:offsets[i + 1]], scheme.bucket_ids(word))

@@ -14,6 +14,7 @@ used to a compact table, so training never hashes and never allocates rows no wo
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numba import njit
 
 from ..errors import TrainingError
 
@@ -103,6 +104,57 @@ class SubwordScheme:
         return np.array([fasttext_hash(gram) % self.buckets for gram in self.ngrams(word)], dtype=np.int64)
 
 
+@njit(cache=True)
+def _signed_byte(byte):
+    """uint32_t(int8_t(byte)) as fastText feeds bytes to its hash."""
+    return np.int64(byte) | 0xFFFFFF00 if byte >= 0x80 else np.int64(byte)
+
+
+@njit(cache=True)
+def _all_bucket_ids(data, word_offsets, min_n, max_n, buckets, out, out_offsets, fill):
+    """fastText's computeSubwords over the UTF-8 bytes of every word's units (``data``, cut by ``word_offsets``).
+
+    With ``fill`` False only counts each word's n-grams into ``out_offsets[w + 1]``; with ``fill`` True writes the
+    bucket ids into ``out`` from ``out_offsets[w]``. The FNV-1a hash is extended byte by byte as an n-gram grows.
+    """
+    for w in range(word_offsets.shape[0] - 1):
+        first, last = word_offsets[w], word_offsets[w + 1]
+        count = 0
+        for i in range(first, last):
+            if (data[i] & 0xC0) == 0x80:  # a UTF-8 continuation byte starts no character
+                continue
+            h = np.int64(_FNV_OFFSET)  # 32-bit arithmetic in int64, masked after each multiply
+            j, n = i, 1
+            while j < last and n <= max_n:
+                h = ((h ^ _signed_byte(data[j])) * _FNV_PRIME) & 0xFFFFFFFF
+                j += 1
+                while j < last and (data[j] & 0xC0) == 0x80:
+                    h = ((h ^ _signed_byte(data[j])) * _FNV_PRIME) & 0xFFFFFFFF
+                    j += 1
+                if n >= min_n and not (n == 1 and (i == first or j == last)):
+                    if fill:
+                        out[out_offsets[w] + count] = h % buckets
+                    count += 1
+                n += 1
+        if not fill:
+            out_offsets[w + 1] = count
+
+
+def bucket_id_lists(words, scheme):
+    """Every word's n-gram buckets at once, as CSR ``(offsets, ids)`` (the fast path of ``bucket_ids``)."""
+    encoded = [scheme.units(word).encode("utf-8") for word in words]
+    word_offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=word_offsets[1:])
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, dtype=np.uint8)
+    offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    ids = np.zeros(0, dtype=np.int64)
+    _all_bucket_ids(data, word_offsets, scheme.min_n, scheme.max_n, scheme.buckets, ids, offsets, False)
+    np.cumsum(offsets, out=offsets)
+    ids = np.empty(offsets[-1], dtype=np.int64)
+    _all_bucket_ids(data, word_offsets, scheme.min_n, scheme.max_n, scheme.buckets, ids, offsets, True)
+    return offsets, ids
+
+
 def ngram_table(words, scheme):
     """Every word's input rows, for a matrix of ``len(words)`` word rows followed by one row per used bucket.
 
@@ -110,10 +162,9 @@ def ngram_table(words, scheme):
     its own row ``i`` first, then ``len(words) + j`` for each n-gram whose bucket is ``used_buckets[j]`` (sorted,
     unique). Only buckets some vocabulary word uses get a row (the compact table).
     """
-    per_word = [scheme.bucket_ids(word) for word in words]
-    lengths = np.array([1 + len(ids) for ids in per_word], dtype=np.int64)
+    gram_offsets, flat = bucket_id_lists(words, scheme)
+    lengths = 1 + np.diff(gram_offsets)
     row_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    flat = np.concatenate(per_word) if per_word else np.zeros(0, dtype=np.int64)
     used_buckets, compact = np.unique(flat, return_inverse=True)
     rows = np.empty(row_offsets[-1], dtype=np.int32)
     is_word_row = np.zeros(row_offsets[-1], dtype=bool)
@@ -129,10 +180,9 @@ def update_gains(row_offsets, rows):
     1 when a word lists every row once; more when a row is listed twice (a repeated n-gram or a bucket collision
     inside one word), since that row then receives the update twice and counts twice in the mean.
     """
-    gains = np.ones(len(row_offsets) - 1, dtype=np.float32)
-    for word in range(len(gains)):
-        listed = rows[row_offsets[word]:row_offsets[word + 1]]
-        _, multiplicity = np.unique(listed, return_counts=True)
-        if len(multiplicity) < len(listed):
-            gains[word] = float((multiplicity ** 2).sum()) / len(listed)
-    return gains
+    lengths = np.diff(row_offsets)
+    owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    pairs, multiplicity = np.unique(owner * (int(rows.max(initial=0)) + 1) + rows, return_counts=True)
+    n_rows = int(rows.max(initial=0)) + 1
+    squares = np.bincount(pairs // n_rows, weights=multiplicity.astype(np.float64) ** 2, minlength=len(lengths))
+    return (squares / np.maximum(lengths, 1)).astype(np.float32)
