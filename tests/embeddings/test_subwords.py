@@ -67,12 +67,13 @@ def test_scheme_validation():
             bad.validate()
 
 
-def test_ngram_table_is_compact_and_points_at_the_right_buckets():
+def test_ngram_table_is_compact_in_order_of_first_use_and_points_at_the_right_buckets():
     scheme = SubwordScheme("jamo", 3, 6, buckets=1000)
     words = ["밥", "밥을", "물을"]
     row_offsets, rows, used = ngram_table(words, scheme)
-    assert np.all(np.diff(used) > 0)
+    first_word = scheme.bucket_ids(words[0])
     assert len(used) == len(np.unique(np.concatenate([scheme.bucket_ids(w) for w in words])))
+    np.testing.assert_array_equal(used[:len(set(first_word))], list(dict.fromkeys(first_word)))  # first use first
     for i, word in enumerate(words):
         listed = rows[row_offsets[i]:row_offsets[i + 1]]
         assert listed[0] == i  # the word's own row first

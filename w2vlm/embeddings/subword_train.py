@@ -16,18 +16,18 @@ class SubwordRows:
     scheme: object            # SubwordScheme
     row_offsets: np.ndarray   # (V + 1,) int64
     rows: np.ndarray          # (total,) int32: word i's own row i, then V + compact n-gram index
-    used_buckets: np.ndarray  # (U,) int64 hash bucket of each n-gram row
+    row_buckets: np.ndarray   # (U,) int64 hash bucket of each n-gram row, in row order
     gains: np.ndarray         # (V,) float32, see subwords.update_gains
 
     @classmethod
     def build(cls, words, scheme):
-        row_offsets, rows, used_buckets = ngram_table(words, scheme)
-        return cls(scheme, row_offsets, rows, used_buckets, update_gains(row_offsets, rows))
+        row_offsets, rows, row_buckets = ngram_table(words, scheme)
+        return cls(scheme, row_offsets, rows, row_buckets, update_gains(row_offsets, rows))
 
     @property
     def n_rows(self):
         """Rows of the input matrix: the words, then one per used bucket."""
-        return len(self.row_offsets) - 1 + len(self.used_buckets)
+        return len(self.row_offsets) - 1 + len(self.row_buckets)
 
     def trainer(self, fast, stream, W_in, W_out, keep, sampler, config, xp, rng):
         """The numba trainer (``fast``) or the layered one, for ``train_word2vec_stream``."""
@@ -39,7 +39,9 @@ class SubwordRows:
         """(composed word vectors (V, D), SubwordVectors of the n-gram rows) from the trained input matrix."""
         vocab = len(self.row_offsets) - 1
         words = composed_vectors(W_in, self.row_offsets, self.rows)
-        return words, SubwordVectors(self.scheme, self.used_buckets, np.array(W_in[vocab:], dtype=np.float32))
+        by_bucket = np.argsort(self.row_buckets)  # SubwordVectors looks buckets up in sorted order
+        ngram_rows = np.asarray(W_in[vocab:])[by_bucket].astype(np.float32)
+        return words, SubwordVectors(self.scheme, self.row_buckets[by_bucket], ngram_rows)
 
 
 class _SubwordFastRun(_FastRun):

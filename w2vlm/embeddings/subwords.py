@@ -158,20 +158,24 @@ def bucket_id_lists(words, scheme):
 def ngram_table(words, scheme):
     """Every word's input rows, for a matrix of ``len(words)`` word rows followed by one row per used bucket.
 
-    Returns ``(row_offsets, rows, used_buckets)``: word i's rows are ``rows[row_offsets[i]:row_offsets[i + 1]]``,
-    its own row ``i`` first, then ``len(words) + j`` for each n-gram whose bucket is ``used_buckets[j]`` (sorted,
-    unique). Only buckets some vocabulary word uses get a row (the compact table).
+    Returns ``(row_offsets, rows, row_buckets)``: word i's rows are ``rows[row_offsets[i]:row_offsets[i + 1]]``,
+    its own row ``i`` first, then ``len(words) + j`` for each n-gram whose bucket is ``row_buckets[j]``. Only
+    buckets some vocabulary word uses get a row (the compact table), in order of first use: with ``words`` most
+    frequent first, the n-grams training touches most often sit together in memory (fewer cache misses).
     """
     gram_offsets, flat = bucket_id_lists(words, scheme)
     lengths = 1 + np.diff(gram_offsets)
     row_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    used_buckets, compact = np.unique(flat, return_inverse=True)
+    sorted_buckets, first_use, compact = np.unique(flat, return_index=True, return_inverse=True)
+    order = np.argsort(first_use, kind="stable")  # compact rows by first use
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
     rows = np.empty(row_offsets[-1], dtype=np.int32)
     is_word_row = np.zeros(row_offsets[-1], dtype=bool)
     is_word_row[row_offsets[:-1]] = True
     rows[is_word_row] = np.arange(len(words), dtype=np.int32)
-    rows[~is_word_row] = (len(words) + compact.ravel()).astype(np.int32)
-    return row_offsets, rows, used_buckets
+    rows[~is_word_row] = (len(words) + rank[compact.ravel()]).astype(np.int32)
+    return row_offsets, rows, sorted_buckets[order]
 
 
 def update_gains(row_offsets, rows):
