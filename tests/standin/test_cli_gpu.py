@@ -80,6 +80,17 @@ def test_train_embeddings_fused_gpu_runs_the_cuda_runner_and_learns(standin_cupy
     assert set(same_topic) <= set(TOPICS[0].split())
 
 
+def test_subword_embeddings_on_gpu_train_the_layered_model_like_cpu(standin_cupy, corpus, tmp_path, caplog):
+    """There is no CUDA fastText kernel: on the GPU --subwords trains the layered model, as --no-fused on the CPU."""
+    caplog.set_level("INFO", logger="w2vlm")
+    run("--no-fused", "train-embeddings", corpus, "-o", tmp_path / "cpu", *EMBED, "--subwords", "char")
+    CliRunner().invoke(cli, ["--device", "gpu", "train-embeddings", str(corpus), "-o", str(tmp_path / "gpu"),
+                             *EMBED, "--subwords", "char"], catch_exceptions=False)
+    assert "with subwords" in caplog.text and "layered model on cupy" in caplog.text
+    cpu, gpu = WordVectors.load(tmp_path / "cpu"), WordVectors.load(tmp_path / "gpu")
+    np.testing.assert_allclose(gpu.vectors, cpu.vectors, rtol=1e-4, atol=1e-6)
+
+
 def test_queries_and_evaluation_on_gpu_equal_cpu(standin_cupy, corpus, tmp_path):
     run("train-embeddings", corpus, "-o", tmp_path / "vectors", *EMBED)
     model = tmp_path / "vectors"

@@ -148,16 +148,19 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
         W_in, W_out = resume_weights(resume, W_in.shape)
     keep = keep_probabilities(counts, config.sample)
     sampler = UnigramSampler(counts, config.ns_exponent, rng)
-    run = _runner(xp, fused, config)
-    log.info("training %s on %s words (%s distinct), dim %d, %d epochs, %s", config.model, f"{n_words:,}",
-             f"{len(counts):,}", config.dim, config.epochs, run.describe(config, xp))
     if subword_rows is not None:  # no CUDA fastText kernel: numba on NumPy, the layered model on CuPy
+        run = _FastRun if fused and not backend.is_gpu(xp) else _ReferenceRun
         trainer = subword_rows.trainer(run is _FastRun, stream, W_in, W_out, keep, sampler, config, xp, rng)
-    elif run is _FastRun:
-        trainer = _FastRun(stream, W_in, W_out, keep, sampler, config)
     else:
-        options = dict(kernel_options or {}) if getattr(run, "takes_kernel_options", False) else {}
-        trainer = run(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng, **options)
+        run = _runner(xp, fused, config)
+        if run is _FastRun:
+            trainer = _FastRun(stream, W_in, W_out, keep, sampler, config)
+        else:
+            options = dict(kernel_options or {}) if getattr(run, "takes_kernel_options", False) else {}
+            trainer = run(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng, **options)
+    log.info("training %s%s on %s words (%s distinct), dim %d, %d epochs, %s", config.model,
+             " with subwords" if subword_rows is not None else "", f"{n_words:,}", f"{len(counts):,}", config.dim,
+             config.epochs, run.describe(config, xp))
     start = restore(resume, trainer, history) if resume is not None else None
     for epoch in range(start.epoch if start else 0, config.epochs):
         part = start if start is not None and epoch == start.epoch else None
