@@ -10,7 +10,7 @@ from w2vlm import artifacts, backend
 from w2vlm.errors import TrainingError
 
 from .lm_resume import resumed_settings
-from .options import column_options, corpus_options, open_inputs
+from .options import column_options, corpus_options, open_inputs, parallel_options
 from .plot_cmds import draw_curves, plot_option
 from .run_options import INTERRUPTED, clamp_threads, explicit_options
 
@@ -193,9 +193,10 @@ def _saved_vocab(directory):
 @click.option("--threads", type=click.IntRange(min=1), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of the number.")
 @column_options
+@parallel_options
 @click.pass_obj
 def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, errors, threads, as_json, column,
-               delimiter):
+               delimiter, workers, scheduler):
     """Perplexity of the model in DIR on CORPUS (files or a corpus name), tokenized the model's own way.
 
     Every token counts, <eos> after every line included; words outside the vocabulary count as <unk>.
@@ -210,7 +211,8 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
     normalize = lm.config.get("run", {}).get("normalize")
     text = open_corpus(list(corpus), encoding=encoding, errors=errors, normalize=normalize, split=split,
                        column=column, delimiter=delimiter)
-    ids, _ = encode_corpus(text, lm.tokenizer, progress=not settings.quiet).to_ids(lm.vocab, oov="unk", eos=True)
+    encoded = encode_corpus(text, lm.tokenizer, workers=workers, scheduler=scheduler, progress=not settings.quiet)
+    ids, _ = encoded.to_ids(lm.vocab, oov="unk", eos=True)
     result = score_stream(lm.model, ids, lm.start_id, batch_size=batch_size, bptt=bptt, progress=not settings.quiet)
     unk = int((ids == lm.vocab.unk_id).sum()) if lm.vocab.unk_id is not None else 0
     characters = count_characters(text)

@@ -44,7 +44,7 @@ def column_options(command):
 
 
 def corpus_options(command):
-    """Add --encoding, --errors, --normalize/--no-normalize, --tokenizer, --pos and --workers to a command.
+    """Add --encoding, --errors, --normalize/--no-normalize, --tokenizer, --pos, --workers and --scheduler.
     The command receives them as keyword arguments of the same names; pass them on to
     :func:`load_corpus_and_tokenizer`."""
     options = [
@@ -61,13 +61,23 @@ def corpus_options(command):
         click.option("--user-dict", type=click.Path(exists=True, dir_okay=False), default=None, metavar="FILE",
                      help="Words for kiwi to know (word<TAB>tag[<TAB>score] lines, e.g. from discover-words); "
                           "saved with the model."),
+        *_COLUMN_OPTIONS,
+    ]
+    command = parallel_options(command)
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def parallel_options(command):
+    """Add --workers and --scheduler (tokenizing here in parallel, or on Dask) to a command."""
+    options = [
         click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Parallel tokenization (kiwi threads; spawn-started processes for mecab and KoNLPy; "
                           "with --scheduler local: Dask worker processes)."),
         click.option("--scheduler", default=None, metavar="local|ADDRESS",
                      help="Tokenize on Dask: 'local' starts a LocalCluster of --workers processes; an address "
                           "(tcp://host:8786) uses a running cluster. Needs pip install 'w2vlm[distributed]'."),
-        *_COLUMN_OPTIONS,
     ]
     for option in reversed(options):
         command = option(command)

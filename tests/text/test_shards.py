@@ -135,3 +135,11 @@ def test_cache_list_and_clear_older_than(tmp_path, corpus):
     assert [e["key"] for e in cache.list_entries(tmp_path)] == [enc2.directory.name]
     assert encode_corpus(other, ws, cache_dir=tmp_path, progress=False).cache_hit
     assert len(cache.clear(tmp_path)) == 1 and cache.list_entries(tmp_path) == []
+
+
+def test_encode_to_an_fsspec_url(tmp_path, corpus):
+    out = tmp_path / "remote"
+    out.mkdir()
+    index = encode_to_directory(corpus, get_tokenizer("whitespace"), f"file://{out}", progress=False, shard_tokens=30)
+    assert index["n_lines"] == len(LINES) and len(index["shards"]) > 3
+    assert EncodedCorpus.load(out).ids.tolist() == reference(LINES)[2]   # checksums verified on load

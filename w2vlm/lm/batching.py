@@ -14,6 +14,8 @@ def stream_pairs(ids, start_id):
     means the first word is predicted from the same "start of line" context as every other line's first word,
     and no token of the text goes unscored.
     """
+    if hasattr(ids, "inputs") and hasattr(ids, "targets"):   # a stream.TokenStream: two views, nothing copied
+        return ids.inputs, ids.targets
     ids = np.asarray(ids, dtype=np.int32)
     inputs = np.empty_like(ids)
     if len(ids):

@@ -15,7 +15,8 @@ HOLDOUT = 0.1   # without a validation text, the last 10% of lines are held out 
 
 @dataclass
 class LMData:
-    """Id streams (``<eos>`` after every line, OOV -> ``<unk>``) over one vocabulary built from the train split."""
+    """Id streams (``<eos>`` after every line, OOV -> ``<unk>``) over one vocabulary built from the train split;
+    the training stream (and held-out splits of it) is a memory-mapped ``stream.TokenStream``."""
     vocab: object
     train_ids: np.ndarray
     valid_ids: np.ndarray | None
@@ -33,6 +34,7 @@ def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min
     test text exists, the second half for testing). ``vocab`` (from a model being resumed) is reused as is.
     """
     from ..text.encode import EncodedCorpus, encode_corpus
+    from .stream import write_token_stream
     if isinstance(corpus, EncodedCorpus):
         encoded = corpus
     else:
@@ -53,11 +55,12 @@ def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min
                 + (f", {lines - valid_lines:,} for test" if test is None else ""))
     if vocab is None:
         vocab = build_vocab(encoded, train_lines, min_count, max_vocab)
-    ids, offsets = encoded.to_ids(vocab, oov="unk", eos=True)
-    train_ids = ids[:offsets[train_lines]]
+    # one memory-mapped stream on disk; the splits are views of it (lm/stream.py)
+    stream, at = write_token_stream(encoded, vocab, (train_lines, valid_lines) if valid is None else (train_lines,))
+    train_ids = stream.split(0, at[train_lines])
     if valid is None:
-        valid_ids = ids[offsets[train_lines]:offsets[valid_lines]]
-        test_ids = ids[offsets[valid_lines]:] if test is None else None
+        valid_ids = stream.split(at[train_lines], at[valid_lines])
+        test_ids = stream.split(at[valid_lines], len(stream)) if test is None else None
     else:
         valid_ids = _encode_other(valid, tokenizer, vocab, workers, progress)
         test_ids = None
