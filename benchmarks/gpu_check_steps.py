@@ -212,7 +212,7 @@ def ptb_training(check, seconds, alarm):
     started = time.monotonic()
     alarm(seconds)
     try:
-        history = train(model, streams["train"], streams["valid"], config, start_id=0, rng=rng,
+        history = train(model, streams["train"], streams["valid"], config, start_id=0,
                         test_ids=streams["test"], progress=False)
     finally:
         alarm(0)

@@ -2,12 +2,16 @@
 
 import json
 import logging
-from pathlib import Path
 
 import click
+import numpy as np
 
 from w2vlm import artifacts, backend
-from w2vlm.errors import TrainingError
+from w2vlm.errors import RunFinished
+from w2vlm.embeddings import WordVectors
+from w2vlm.lm import TrainConfig, count_characters, generate_text, load_lm, score_stream, stream_text, train_lm
+from w2vlm.model_dir import check_file_output
+from w2vlm.text import encode_corpus, open_corpus
 
 from .lm_resume import resumed_settings
 from .options import column_options, corpus_options, open_inputs, parallel_options
@@ -58,7 +62,7 @@ logger = logging.getLogger("w2vlm")
 @plot_option
 @corpus_options
 @click.pass_context
-def train_lm(ctx, corpus, output, valid, test, cell, layers, embed_size, hidden_size, dropout, dropout_kind,
+def train_lm_command(ctx, corpus, output, valid, test, cell, layers, embed_size, hidden_size, dropout, dropout_kind,
              tie_weights, batch_size, bptt, optimizer, lr, clip, epochs, threads, min_count, max_vocab, metrics,
              resume, init_embeddings, as_json, plot, min_lr, patience, **corpus_opts):
     """Train an RNN/LSTM language model on CORPUS (files or a corpus name such as ptb).
@@ -66,13 +70,6 @@ def train_lm(ctx, corpus, output, valid, test, cell, layers, embed_size, hidden_
     Without CORPUS: the embedded Korean corpus (kolaw + kobill). Perplexity counts every token, <eos> included.
     Ctrl-C keeps the best model of the completed epochs (exit 130); --resume DIR continues the same run.
     """
-    from w2vlm.lm.artifact import LMCheckpoint, load_resume
-    from w2vlm.lm.data import init_embeddings as copy_vectors, prepare_lm_data
-    from w2vlm.lm.model import LMConfig, RNNLM
-    from w2vlm.lm.train import TrainConfig, train
-    from w2vlm.model_dir import check_file_output, check_output
-    from w2vlm.text.corpus import open_corpus
-
     settings = ctx.obj
     given = dict(ctx.params, seed=settings.seed)
     model_options = {"cell": cell, "num_layers": layers, "embed_size": embed_size, "hidden_size": hidden_size,
@@ -80,7 +77,6 @@ def train_lm(ctx, corpus, output, valid, test, cell, layers, embed_size, hidden_
     training = {"batch_size": batch_size, "bptt": bptt, "optimizer": optimizer, "clip": clip, "epochs": epochs,
                 "lr": lr if lr is not None else (20.0 if optimizer == "sgd" else 0.002), "min_lr": min_lr,
                 "patience": patience}
-    saved = None
     if resume:
         saved, model_options, training, run = resumed_settings(ctx, resume, given)
         output = output or resume
@@ -96,64 +92,24 @@ def train_lm(ctx, corpus, output, valid, test, cell, layers, embed_size, hidden_
         raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
     config = TrainConfig.from_dict(training)
     backend.set_threads(clamp_threads(threads))
-    xp = backend.get_xp(settings.device)
-    rng = backend.seed_everything(settings.seed, xp)
-    progress = not settings.quiet
-    check_output(output, "lm")       # before any tokenizing or training
     if metrics:
         check_file_output(metrics)
-    resume_state = load_resume(resume) if resume else None
-    if resume_state is not None:
-        done = len(resume_state[2]["history"].get("epochs", []))
-        if done >= config.epochs:
-            raise click.UsageError(f"{resume} already finished {done} of its {config.epochs} epochs; give --epochs "
-                                   f"above {done} to train it further")
     corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts)
-    digest = getattr(corpus_obj, "digest", None) or corpus_obj.fingerprint()
-    if saved is not None:
-        from w2vlm.resume import check_same_corpus
-        from w2vlm.text import tokenizer_from_config
-        check_same_corpus(saved["run"].get("corpus_digest"), digest, resume)
-        tokenizer = tokenizer_from_config(saved["tokenizer"])
     text_opts = {"encoding": corpus_opts["encoding"], "errors": corpus_opts["errors"],
                  "normalize": "NFKC" if corpus_opts["normalize"] else None,
                  "column": corpus_opts["column"], "delimiter": corpus_opts["delimiter"]}
-    data = prepare_lm_data(
-        corpus_obj, tokenizer,
-        valid=open_corpus(valid, **text_opts) if valid else None,
-        test=open_corpus(test, **text_opts, split="test") if test else None,
-        vocab=_saved_vocab(resume) if resume else None, min_count=min_count, max_vocab=max_vocab,
-        workers=corpus_opts.get("workers", 1), scheduler=corpus_opts.get("scheduler"), progress=progress)
-    if data.split_note:
-        logger.info("%s", data.split_note)
-
-    model_config = LMConfig(vocab_size=len(data.vocab), **model_options)
-    model = RNNLM(model_config, xp=xp, rng=rng, fused=settings.fused)
-    if init_embeddings and not resume:
-        from w2vlm.embeddings.vectors import WordVectors
-        vectors = WordVectors.load(init_embeddings)
-        matched = copy_vectors(model, data.vocab, vectors)
-        logger.info("initialized %s of %s embedding rows from %s", f"{matched:,}", f"{len(data.vocab):,}",
-                    init_embeddings)
-        if matched == 0:
-            raise TrainingError(f"no word of {init_embeddings} is in the LM vocabulary; were both trained with "
-                                f"the same tokenizer?")
-
-    logger.info("training on %s tokens (vocabulary %s); validation %s tokens%s", f"{len(data.train_ids):,}",
-                f"{len(data.vocab):,}", f"{len(data.valid_ids):,}",
-                f", test {len(data.test_ids):,}" if data.test_ids is not None else "")
-    run_info = {"run": {"corpus": list(corpus), "valid": valid, "test": test, "min_count": min_count,
-                        "max_vocab": max_vocab, "seed": settings.seed, "init_embeddings": init_embeddings,
-                        "normalize": text_opts["normalize"], "column": text_opts["column"],
-                        "delimiter": text_opts["delimiter"], "encoding": text_opts["encoding"],
-                        "errors": text_opts["errors"], "corpus_digest": digest}}
-    if saved is not None:
-        run_info = {"run": dict(saved.get("run", {}), corpus_digest=digest)}
-    in_place = bool(resume) and Path(resume).resolve() == Path(output).resolve()
-    checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), run_info, owned=in_place)
-    history = train(model, data.train_ids, data.valid_ids, config, start_id=data.vocab.eos_id, rng=rng,
-                    test_ids=data.test_ids, checkpoint=checkpoint, resume=resume_state,
-                    progress=progress)
+    vectors = WordVectors.load(init_embeddings) if init_embeddings and not resume else None
+    run_info = dict(text_opts, corpus=list(corpus), valid=valid, test=test, init_embeddings=init_embeddings)
+    try:
+        _, history = train_lm(
+            corpus_obj, output, model_options, config, tokenizer=tokenizer,
+            valid=open_corpus(valid, **text_opts) if valid else None,
+            test=open_corpus(test, **text_opts, split="test") if test else None,
+            min_count=min_count, max_vocab=max_vocab, init_vectors=vectors, resume=resume, seed=settings.seed,
+            xp=backend.get_xp(settings.device), fused=settings.fused, workers=corpus_opts.get("workers", 1),
+            scheduler=corpus_opts.get("scheduler"), progress=not settings.quiet, run=run_info)
+    except RunFinished as exc:
+        raise click.UsageError(str(exc)) from None
     result = history.to_metrics()
     if metrics:
         artifacts.write_json(metrics, result)
@@ -176,11 +132,6 @@ def train_lm(ctx, corpus, output, valid, test, cell, layers, embed_size, hidden_
     click.echo(f"{line}; model saved to {output}" + (" (stopped early: --patience)" if history.stopped_early else ""))
 
 
-def _saved_vocab(directory):
-    from w2vlm.text.vocab import Vocab
-    return Vocab.load(Path(directory) / artifacts.VOCAB)
-
-
 @click.command("perplexity")
 @click.argument("model_dir", metavar="DIR", type=click.Path(file_okay=False))
 @click.argument("corpus", nargs=-1, required=True)
@@ -201,11 +152,6 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
 
     Every token counts, <eos> after every line included; words outside the vocabulary count as <unk>.
     """
-    from w2vlm.lm.artifact import load_lm
-    from w2vlm.lm.evaluate import count_characters, score_stream
-    from w2vlm.text.corpus import open_corpus
-    from w2vlm.text.encode import encode_corpus
-
     backend.set_threads(threads)
     lm = load_lm(model_dir, xp=backend.get_xp(settings.device), fused=settings.fused)
     normalize = lm.config.get("run", {}).get("normalize")
@@ -243,10 +189,6 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
 def generate(settings, model_dir, prompt, length, temperature, top_k, top_p, seed, stop_at_eos, skip, stream,
              as_json):
     """Continue --prompt with text sampled from the language model in DIR."""
-    import numpy as np
-    from w2vlm.lm.artifact import load_lm
-    from w2vlm.lm.generate import generate_text, stream_text
-
     if stream and as_json:
         raise click.UsageError("--stream prints text as it comes; --json prints one object at the end: pick one")
     lm = load_lm(model_dir, xp=backend.get_xp(settings.device), fused=settings.fused)
@@ -262,4 +204,4 @@ def generate(settings, model_dir, prompt, length, temperature, top_k, top_p, see
     click.echo(json.dumps(result, ensure_ascii=False) if as_json else result["text"])
 
 
-COMMANDS = [train_lm, perplexity, generate]
+COMMANDS = [train_lm_command, perplexity, generate]

@@ -38,3 +38,11 @@ class PlotError(W2VLMError):
 
 class QueryError(W2VLMError, ValueError):
     """A query cannot be answered as asked (e.g. a word given both as positive and as negative)."""
+
+
+class ResumeConflict(W2VLMError):
+    """An option given with --resume contradicts the saved run (the CLI reports it as a usage error)."""
+
+
+class RunFinished(ResumeConflict):
+    """The resumed run already trained every epoch asked for (give a larger --epochs)."""

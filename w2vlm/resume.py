@@ -1,10 +1,6 @@
 """Resume means the same run: saved options win, explicit conflicts are refused, the corpus must be the same."""
 
-from .errors import W2VLMError
-
-
-class ResumeConflict(W2VLMError):
-    """An option given with --resume contradicts the saved run (the CLI reports it as a usage error)."""
+from .errors import ResumeConflict
 
 
 def merge_resumed_options(saved, given, explicit, extendable=("epochs",), flags=None):

@@ -22,7 +22,7 @@ class BigramLM:
     """logits(next | x) = W[x] (+ dropout): a trainable model without memory across time steps."""
 
     def __init__(self, vocab_size, rng=None, W=None, dropout=0.0):
-        rng = rng if rng is not None else np.random.default_rng(0)
+        self.rng = rng = rng if rng is not None else np.random.default_rng(0)
         self.config = StubConfig(vocab_size, dropout)
         if W is None:
             W = (0.01 * rng.standard_normal((vocab_size, vocab_size))).astype(np.float32)

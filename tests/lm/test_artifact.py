@@ -6,7 +6,8 @@ import pytest
 from w2vlm import artifacts
 from w2vlm.errors import ArtifactError
 from w2vlm.lm import LMConfig, RNNLM
-from w2vlm.lm.artifact import RESUME, load_lm, load_params, load_resume, save_lm, save_resume, start_id
+from w2vlm.lm.artifact import (RESUME, load_lm, load_params, load_resume, restore_training, save_lm, save_resume,
+                               start_id)
 from w2vlm.nn.optim import Adam
 from w2vlm.text import Vocab
 
@@ -56,16 +57,26 @@ def test_missing_vocab_is_named(tmp_path):
         load_lm(tmp_path / "lm")
 
 
-def test_resume_file_round_trips_params_optimizer_and_state(tmp_path):
+def test_resume_file_round_trips_params_optimizer_and_generators(tmp_path):
     model = small_lm()
     optimizer = Adam(0.01)
     optimizer.update(model.params, [np.ones_like(p) for p in model.params])
-    save_resume(tmp_path, model, optimizer, {"epoch": 3, "history": {"epochs": []}})
+    model.dropout_rng.uniform(np, (5,))
+    save_resume(tmp_path, model, optimizer, {"epochs": [], "best_epoch": 0})
     params, optim, state = load_resume(tmp_path)
-    assert state["epoch"] == 3 and state["optimizer"] == {"lr": 0.01, "step": 1}
+    assert state["history"] == {"epochs": [], "best_epoch": 0} and state["optimizer"] == {"lr": 0.01, "step": 1}
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(params[name], value)
     np.testing.assert_array_equal(optim["m.0"], optimizer.m[0])
+    expected_draw = model.rng.random(3)
+    expected_mask = model.dropout_rng.uniform(np, (4,))
+
+    again, again_optimizer = small_lm(seed=5), Adam(0.5)
+    assert restore_training(again, again_optimizer, (params, optim, state)) == state["history"]
+    np.testing.assert_array_equal(again.rng.random(3), expected_draw)
+    np.testing.assert_array_equal(again.dropout_rng.uniform(np, (4,)), expected_mask)
+    assert again_optimizer.lr == 0.01 and again_optimizer.step == 1
+    np.testing.assert_array_equal(again_optimizer.v[1], optimizer.v[1])
 
 
 def test_resume_without_file_or_state_says_what_to_do(tmp_path):

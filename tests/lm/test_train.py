@@ -34,7 +34,7 @@ def checkpoint(directory):
 def test_training_learns_a_cycle_and_reports_per_epoch_metrics():
     model, rng = make()
     config = TrainConfig(batch_size=4, bptt=5, lr=5.0, epochs=3)
-    history = train(model, cycle(400), cycle(60), config, start_id=1, rng=rng, test_ids=cycle(40), progress=False)
+    history = train(model, cycle(400), cycle(60), config, start_id=1, test_ids=cycle(40), progress=False)
     ppls = [e.valid_ppl for e in history.epochs]
     assert ppls[-1] < ppls[0] < V and history.test_ppl < 2.0
     metrics = history.to_metrics()
@@ -46,7 +46,7 @@ def test_training_learns_a_cycle_and_reports_per_epoch_metrics():
 def test_adam_option_trains():
     model, rng = make()
     config = TrainConfig(batch_size=4, bptt=5, lr=0.05, optimizer="adam", epochs=2)
-    history = train(model, cycle(400), cycle(60), config, start_id=1, rng=rng, progress=False)
+    history = train(model, cycle(400), cycle(60), config, start_id=1, progress=False)
     assert history.best_valid_ppl < 3.0
 
 
@@ -54,7 +54,7 @@ def test_lr_is_divided_when_validation_perplexity_does_not_improve():
     model, rng = make(dropout=0.0)
     config = TrainConfig(batch_size=4, bptt=5, lr=20.0, epochs=4)
     # validation text runs the cycle backwards: learning the training text makes it worse every epoch
-    history = train(model, cycle(400), cycle(60, step=-1), config, start_id=1, rng=rng, progress=False)
+    history = train(model, cycle(400), cycle(60, step=-1), config, start_id=1, progress=False)
     assert [e.lr for e in history.epochs] == [20.0, 20.0, 5.0, 1.25]
     assert history.best_epoch == 1
 
@@ -70,7 +70,7 @@ def test_gradients_are_clipped_to_the_global_norm(monkeypatch):
 
     monkeypatch.setattr(train_module, "clip_grads", spy)
     model, rng = make()
-    train(model, cycle(200), None, TrainConfig(batch_size=4, bptt=5, clip=0.01, epochs=1), start_id=1, rng=rng,
+    train(model, cycle(200), None, TrainConfig(batch_size=4, bptt=5, clip=0.01, epochs=1), start_id=1,
           progress=False)
     assert norms and all(after <= 0.01 * 1.0001 for _, after in norms)
     assert any(before > 0.01 for before, _ in norms)
@@ -80,13 +80,13 @@ def test_resumed_run_matches_an_uninterrupted_run(tmp_path):
     config = TrainConfig(batch_size=4, bptt=5, lr=20.0, epochs=4)
     train_ids, valid_ids = cycle(300, step=3), np.random.default_rng(5).integers(0, V, 50)
     model, rng = make(seed=7)
-    full = train(model, train_ids, valid_ids, config, start_id=1, rng=rng, progress=False)
+    full = train(model, train_ids, valid_ids, config, start_id=1, progress=False)
 
     model, rng = make(seed=7)
     first = TrainConfig(**dict(config.to_dict(), epochs=2))
-    train(model, train_ids, valid_ids, first, start_id=1, rng=rng, checkpoint=checkpoint(tmp_path), progress=False)
+    train(model, train_ids, valid_ids, first, start_id=1, checkpoint=checkpoint(tmp_path), progress=False)
     model, rng = make(seed=99)  # a fresh process: different init and RNG, all restored from resume.npz
-    resumed = train(model, train_ids, valid_ids, config, start_id=1, rng=rng, checkpoint=checkpoint(tmp_path),
+    resumed = train(model, train_ids, valid_ids, config, start_id=1, checkpoint=checkpoint(tmp_path),
                     resume=load_resume(tmp_path), progress=False)
     strip = [{k: v for k, v in vars(e).items() if k not in ("seconds", "tokens_per_sec")} for e in full.epochs]
     assert [{k: v for k, v in vars(e).items() if k not in ("seconds", "tokens_per_sec")}
@@ -114,10 +114,9 @@ class NaNAfter(BigramLM):
 def test_nan_loss_stops_training_and_leaves_the_best_checkpoint_untouched(tmp_path):
     steps_per_epoch = len(train_module.BPTTBatches(cycle(400), 4, 5, 1))
     model = NaNAfter(steps_per_epoch + 3)
-    rng = np.random.default_rng(0)
     with pytest.raises(TrainingError, match="epoch 2.*best model \\(epoch 1\\) is untouched"):
         train(model, cycle(400), cycle(60), TrainConfig(batch_size=4, bptt=5, lr=5.0, epochs=3), start_id=1,
-              rng=rng, checkpoint=checkpoint(tmp_path), progress=False)
+              checkpoint=checkpoint(tmp_path), progress=False)
     saved = artifacts.load_arrays(tmp_path / artifacts.PARAMS)["W"]
     assert np.isfinite(saved).all()
     assert json_state(tmp_path)["history"]["best_epoch"] == 1
@@ -142,7 +141,7 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_still_reports_test_perplexity(tmp_
     steps_per_epoch = len(train_module.BPTTBatches(cycle(400), 4, 5, 1))
     model = InterruptAfter(steps_per_epoch + 5)
     config = TrainConfig(batch_size=4, bptt=5, lr=5.0, epochs=3)
-    history = train(model, cycle(400), cycle(60), config, start_id=1, rng=np.random.default_rng(0),
+    history = train(model, cycle(400), cycle(60), config, start_id=1,
                     test_ids=cycle(40), checkpoint=checkpoint(tmp_path), progress=False)
     assert history.interrupted and len(history.epochs) == 1 and history.best_epoch == 1
     best = BigramLM(V, W=artifacts.load_arrays(tmp_path / artifacts.PARAMS)["W"])
@@ -161,12 +160,12 @@ def test_resume_replays_an_lstm_with_dropout_exactly(tmp_path):
     config = TrainConfig(batch_size=3, bptt=4, lr=0.01, optimizer="adam", epochs=3)
     train_ids, valid_ids = cycle(150, step=3), cycle(30)
     model, rng = lstm(3)
-    full = train(model, train_ids, valid_ids, config, start_id=1, rng=rng, progress=False)
+    full = train(model, train_ids, valid_ids, config, start_id=1, progress=False)
     model, rng = lstm(3)
-    train(model, train_ids, valid_ids, TrainConfig(**dict(config.to_dict(), epochs=1)), start_id=1, rng=rng,
+    train(model, train_ids, valid_ids, TrainConfig(**dict(config.to_dict(), epochs=1)), start_id=1,
           checkpoint=checkpoint(tmp_path), progress=False)
     model, rng = lstm(4)
-    resumed = train(model, train_ids, valid_ids, config, start_id=1, rng=rng, checkpoint=checkpoint(tmp_path),
+    resumed = train(model, train_ids, valid_ids, config, start_id=1, checkpoint=checkpoint(tmp_path),
                     resume=load_resume(tmp_path), progress=False)
     assert [(e.train_ppl, e.valid_ppl) for e in resumed.epochs] == [(e.train_ppl, e.valid_ppl) for e in full.epochs]
 

@@ -118,8 +118,8 @@ def test_lm_best_checkpoint_and_resume_state(tmp_path):
         history = type("H", (), {"best_epoch": version, "best_valid_ppl": 10.0 / version})()
         checkpoint.save_best(model, history)
         optimizer = make_optimizer(TrainConfig())
-        checkpoint.save_state(model, optimizer, {"history": {"epochs": [], "best_epoch": version,
-                                                             "best_valid_ppl": None}, "lr": 1.0, "version": version})
+        checkpoint.save_state(model, optimizer, {"epochs": [], "best_epoch": version, "best_valid_ppl": None,
+                                                 "version": version})
 
     def check():
         lm = load_lm(directory)
@@ -131,10 +131,11 @@ def test_lm_best_checkpoint_and_resume_state(tmp_path):
         except ArtifactError as exc:   # the best model is swapped in before its resume state is written
             assert "has no resume.npz" in str(exc) and version == 1
             return (version, None)
-        assert state["version"] <= version   # resume state of this run, never of another
+        saved = state["history"]["version"]
+        assert saved <= version   # resume state of this run, never of another
         for name, value in params.items():
-            np.testing.assert_array_equal(value, models[state["version"]][0].state_dict()[name])
-        return (version, state["version"])
+            np.testing.assert_array_equal(value, models[saved][0].state_dict()[name])
+        return (version, saved)
 
     outcomes = _kill_everywhere(lambda: save(2), check, lambda: save(1))
     assert outcomes[0] == (1, 1) and outcomes[-1] == (2, 2)

@@ -16,9 +16,9 @@ def _train_counting(cp, config, model_options, tokens=2000, fused=True):
     model = RNNLM(LMConfig(vocab_size=30, embed_size=8, hidden_size=8, **model_options), xp=cp, rng=rng,
                   fused=fused)
     ids = np.random.default_rng(1).integers(0, 30, tokens)
-    train(model, ids[:200], None, TrainConfig(**dict(config, epochs=1)), start_id=0, rng=rng, progress=False)
+    train(model, ids[:200], None, TrainConfig(**dict(config, epochs=1)), start_id=0, progress=False)
     LEDGER.reset()  # kernel self-checks and compilation are behind us: count steady-state epochs only
-    history = train(model, ids, None, TrainConfig(**config), start_id=0, rng=rng, progress=False)
+    history = train(model, ids, None, TrainConfig(**config), start_id=0, progress=False)
     steps = -(-(tokens // config["batch_size"]) // config["bptt"])
     return history, steps, model
 

@@ -1,5 +1,12 @@
-"""Language models: RNNLM (RNN/LSTM, dropout, weight tying) and its configuration."""
+"""Language models: RNNLM (RNN/LSTM, dropout, weight tying), the train_lm recipe, perplexity and generation."""
 
+from .artifact import LanguageModel, load_lm, save_lm
+from .evaluate import Perplexity, count_characters, perplexity, score_stream
+from .generate import generate_text, stream_text
 from .model import LMConfig, RNNLM
+from .protocol import LMProtocol
+from .recipe import train_lm
+from .train import History, TrainConfig
 
-__all__ = ["LMConfig", "RNNLM"]
+__all__ = ["LMConfig", "RNNLM", "LMProtocol", "TrainConfig", "History", "train_lm", "LanguageModel",
+           "load_lm", "save_lm", "Perplexity", "count_characters", "perplexity", "score_stream", "generate_text", "stream_text"]

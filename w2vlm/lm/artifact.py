@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import artifacts
 from ..errors import ArtifactError
+from ..nn.optim import Adam
 
 RESUME = "resume.npz"   # last completed epoch: params, optimizer state, lr, RNG state, history (one atomic file)
 
@@ -109,13 +110,20 @@ class LMCheckpoint:
     def restore_best(self, model):
         load_params(model, artifacts.load_arrays(self.directory / artifacts.PARAMS), self.directory)
 
-    def save_state(self, model, optimizer, state):
+    def save_state(self, model, optimizer, history_state):
+        """resume.npz after an epoch: see ``save_resume``."""
         if self.owned:   # never put this run's resume state next to another run's model
-            save_resume(self.directory, model, optimizer, state)
+            save_resume(self.directory, model, optimizer, history_state)
 
 
-def save_resume(directory, model, optimizer, state):
-    """One atomic .npz: model params ("param.*"), optimizer arrays ("optim.*"), JSON state ("state")."""
+def save_resume(directory, model, optimizer, history_state):
+    """The one training checkpoint, as one atomic .npz: model params ("param.*"), optimizer arrays ("optim.*")
+    and a JSON "state": the history, lr, optimizer scalars and the model's generators (``model.rng`` and, when
+    it has one, ``model.dropout_rng``). ``restore_training`` reads exactly this back."""
+    state = {"history": history_state, "lr": float(optimizer.lr), "rng": model.rng.bit_generator.state}
+    dropout_rng = getattr(model, "dropout_rng", None)
+    if dropout_rng is not None:
+        state["dropout"] = dropout_rng.state_dict()
     arrays = {f"param.{k}": v for k, v in model.state_dict().items()}
     scalars = {}
     for key, value in optimizer.state_dict().items():
@@ -126,6 +134,24 @@ def save_resume(directory, model, optimizer, state):
     state = dict(state, optimizer=scalars)
     arrays["state"] = np.array(json.dumps(state))
     artifacts.save_arrays(Path(directory) / RESUME, arrays)
+
+
+def restore_training(model, optimizer, resume, xp=np):
+    """Put model, optimizer and the model's generators back where a saved run stopped (``resume``: what
+    ``load_resume`` returned); returns the saved history state."""
+    params, optim_arrays, state = resume
+    model.load_state_dict(params)
+    optim_state = dict(state.get("optimizer", {}))
+    optim_state.update(optim_arrays)
+    if isinstance(optimizer, Adam):
+        optimizer.load_state_dict(optim_state, xp)   # moment arrays back onto the model's device
+    else:
+        optimizer.load_state_dict(optim_state)
+    optimizer.lr = float(state["lr"])
+    model.rng.bit_generator.state = state["rng"]
+    if "dropout" in state and getattr(model, "dropout_rng", None) is not None:
+        model.dropout_rng.load_state_dict(state["dropout"])
+    return state["history"]
 
 
 def load_resume(directory):

@@ -7,12 +7,14 @@ from typing import Protocol, runtime_checkable
 class LMProtocol(Protocol):
     """The layer protocol plus recurrent state: ``lm.train``, ``lm.evaluate`` and ``lm.generate`` use nothing else.
 
-    ``params``/``grads`` are parallel lists (a gradient may be a ``SparseGrad``); ``config`` has ``to_dict()``.
+    ``params``/``grads`` are parallel lists (a gradient may be a ``SparseGrad``); ``config`` has ``to_dict()``;
+    ``rng`` is the model's NumPy Generator (its state is saved with the training checkpoint).
     """
 
     params: list
     grads: list
     config: object
+    rng: object
 
     def forward(self, xs, ts):
         """(N, T) input ids and (N, T) next ids -> the mean cross-entropy (a 0-d array); ignored labels are -1."""

@@ -9,6 +9,7 @@ from ..backend import array_module
 from ..errors import TrainingError
 from ..interrupt import DeferInterrupt
 from ..nn.optim import SGD, Adam, clip_grads
+from .artifact import restore_training
 from .batching import BPTTBatches
 from .evaluate import score_stream
 
@@ -108,13 +109,12 @@ def make_optimizer(config):
     return SGD(lr=config.lr) if config.optimizer == "sgd" else Adam(lr=config.lr)
 
 
-def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, checkpoint=None, resume=None,
+def train(model, train_ids, valid_ids, config, *, start_id, test_ids=None, checkpoint=None, resume=None,
           progress=True):
     """Train ``model`` on a host id stream and return a History.
 
-    ``valid_ids``/``test_ids``: id streams scored with ``evaluate.score_stream`` (``None`` to skip). ``rng`` is
-    the NumPy Generator of the run; its state, and the model's ``dropout_rng`` state when it has one, are saved
-    for ``resume``. The training stream is uploaded to the model's device once per epoch; a step never waits for
+    ``valid_ids``/``test_ids``: id streams scored with ``evaluate.score_stream`` (``None`` to skip). The model's
+    generators (``model.rng``, and ``model.dropout_rng`` when it has one) are saved for ``resume``. The training stream is uploaded to the model's device once per epoch; a step never waits for
     the host (one host sync per 20 steps reads the loss for the NaN check and the progress bar).
     ``checkpoint`` (an ``artifact.LMCheckpoint``, or None to keep the best parameters in memory) receives the
     best model after every improving epoch and the resume state after every epoch. ``resume`` is what
@@ -128,7 +128,7 @@ def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, 
     history = History()
     best_state = None
     if resume is not None:
-        history = _restore(model, optimizer, rng, resume, xp)
+        history = History.from_state(restore_training(model, optimizer, resume, xp))
         logger.info("resuming after epoch %d (lr %g, best valid ppl %.2f)",
                     len(history.epochs), optimizer.lr, history.best_valid_ppl)
     try:
@@ -141,7 +141,7 @@ def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, 
                     bar.set_postfix(loss=f"{math.log(stats.train_ppl):.3f}", ppl=f"{stats.train_ppl:.1f}",
                                     tok_s=f"{stats.tokens_per_sec:,.0f}", valid_ppl=f"{stats.valid_ppl:.2f}")
             with DeferInterrupt():   # a Ctrl-C now lands after the checkpoint is saved, never inside it
-                best_state, stop = _end_epoch(model, optimizer, config, history, stats, checkpoint, rng, best_state)
+                best_state, stop = _end_epoch(model, optimizer, config, history, stats, checkpoint, best_state)
             if stop:
                 break
     except KeyboardInterrupt:
@@ -158,7 +158,7 @@ def train(model, train_ids, valid_ids, config, *, start_id, rng, test_ids=None, 
     return history
 
 
-def _end_epoch(model, optimizer, config, history, stats, checkpoint, rng, best_state):
+def _end_epoch(model, optimizer, config, history, stats, checkpoint, best_state):
     """Record the epoch, keep the best model, decay the lr, log, save the resume state; returns
     ``(best_state, stop)`` where ``stop`` says --patience ran out."""
     epoch = stats.epoch
@@ -180,8 +180,7 @@ def _end_epoch(model, optimizer, config, history, stats, checkpoint, rng, best_s
                 f"{stats.tokens_per_sec:,.0f}", stats.seconds,
                 " (best)" if improved else _patience_note(waited, config.patience))
     if checkpoint is not None:
-        checkpoint.save_state(model, optimizer, {"history": history.to_state(), "lr": optimizer.lr,
-                                                 "rng": rng.bit_generator.state, **_dropout_state(model)})
+        checkpoint.save_state(model, optimizer, history.to_state())
     if config.patience and waited >= config.patience and epoch < config.epochs:
         history.stopped_early = True
         logger.info("stopping early: no validation improvement for %d epochs (--patience %d); the best "
@@ -233,29 +232,6 @@ def _check_finite(mean_loss, epoch, step, history):
                 else "nothing was saved")
         raise TrainingError(f"training loss became {mean_loss} in epoch {epoch} by step {step}; {kept}; "
                             f"lower --lr or --clip")
-
-
-def _restore(model, optimizer, rng, resume, xp):
-    """Put model, optimizer and RNG back where a saved run stopped; return its History."""
-    params, optim_arrays, state = resume
-    model.load_state_dict(params)
-    optim_state = dict(state.get("optimizer", {}))
-    optim_state.update(optim_arrays)
-    if isinstance(optimizer, Adam):
-        optimizer.load_state_dict(optim_state, xp)   # moment arrays back onto the model's device
-    else:
-        optimizer.load_state_dict(optim_state)
-    optimizer.lr = float(state["lr"])
-    rng.bit_generator.state = state["rng"]
-    if "dropout" in state and getattr(model, "dropout_rng", None) is not None:
-        model.dropout_rng.load_state_dict(state["dropout"])
-    return History.from_state(state["history"])
-
-
-def _dropout_state(model):
-    """The model's counter-based dropout generator state, for resume.npz (empty for models without one)."""
-    dropout_rng = getattr(model, "dropout_rng", None)
-    return {"dropout": dropout_rng.state_dict()} if dropout_rng is not None else {}
 
 
 def _patience_note(waited, patience):
