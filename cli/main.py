@@ -35,6 +35,9 @@ class W2VLMGroup(click.Group):
                 raise SystemExit(0) from None
             name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             raise click.ClickException(f"{name}{exc.strerror or exc}") from None
+        except KeyboardInterrupt:   # outside a training loop's own handling: nothing more was saved
+            click.echo("interrupted; nothing more was saved", err=True)
+            raise SystemExit(130) from None
 
 
 class _StderrHandler(logging.StreamHandler):

@@ -130,3 +130,15 @@ def test_resumed_lm_trains_to_the_saved_target(tmp_path, corpus, monkeypatch):
 
 def test_w2v_small_options_are_shared():
     assert "--dim" in W2V_SMALL
+
+
+def test_ctrl_c_outside_training_exits_130_without_a_model(corpus, tmp_path, monkeypatch):
+    from w2vlm.text import encode
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(encode, "encode_corpus", interrupted)
+    result = run("train-embeddings", corpus, "-o", tmp_path / "v", *W2V)
+    assert result.exit_code == 130 and "interrupted; nothing more was saved" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "v").exists()
