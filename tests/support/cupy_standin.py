@@ -109,8 +109,9 @@ def _device_function(np_func, name):
 
 def _asarray(a, dtype=None, order=None, copy=None, blocking=False):
     if isinstance(a, ndarray):
-        return ndarray._of(a._a.astype(dtype, copy=bool(copy)) if dtype is not None else (a._a.copy() if copy else
-                                                                                               a._a))
+        if not copy and (dtype is None or np.dtype(dtype) == a.dtype):
+            return a  # as CuPy: the same object
+        return ndarray._of(a._a.astype(dtype if dtype is not None else a.dtype, copy=True))
     LEDGER.record("uploads")
     return ndarray._of(np.array(a, dtype=dtype, order=order or "K", copy=True))
 

@@ -76,21 +76,28 @@ def softmax_ce_forward(defines, grid, block, args):
     if M * V > scores.size or M > labels.size:
         raise IndexError(f"softmax launch of {M} rows over a buffer of {scores.size // max(V, 1)}")
     for m in range(M):
-        x, label = scores[m * V:(m + 1) * V], int(labels[m])
-        counted = label != ignore
-        bad = counted and not 0 <= label < V
-        picked = x[label] if counted and not bad else x.dtype.type(0)
-        bad = bad or not np.all(x < np.inf)  # NaN or +inf
-        mx = x.max() if V else -np.inf
-        s = np.exp(x - mx).sum(dtype=x.dtype)
-        if bad:
-            s = x.dtype.type(np.nan)
-        if write:
-            x[...] = np.exp(x - mx)
-        nll[m] = np.log(s) - (picked - mx) if counted else 0
-        if write:
-            weights[2 * m] = 1 / s
-            weights[2 * m + 1] = 1 / count.reshape(-1)[0] if counted else 0
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf rows give a NaN loss, as on the device
+            _softmax_row(scores[m * V:(m + 1) * V], int(labels[m]), m, ignore, V, count, write, weights, nll)
+
+
+def _softmax_row(x, label, m, ignore, V, count, write, weights, nll):
+    """One block of the forward kernel: row m."""
+    counted = label != ignore
+    bad = counted and not 0 <= label < V
+    picked = x[label] if counted and not bad else x.dtype.type(0)
+    bad = bad or not np.all(x < np.inf)  # NaN or +inf
+    mx = x.max() if V else -np.inf
+    s = np.exp(x - mx).sum(dtype=x.dtype)
+    if bad:
+        s = x.dtype.type(np.nan)
+    if write:
+        x[...] = np.exp(x - mx)
+    nll[m] = np.log(s) - (picked - mx) if counted else 0
+    if write:
+        weights[2 * m] = 1 / s
+        weights[2 * m + 1] = 1 / count.reshape(-1)[0] if counted else 0
+
+
 
 
 def softmax_ce_backward(defines, grid, block, args):
