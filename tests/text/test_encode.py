@@ -119,3 +119,22 @@ def test_no_tokens_is_an_error(tmp_path):
     corpus = open_corpus(str(write(tmp_path / "p.txt", "\x01\x02\n")))
     with pytest.raises(CorpusError, match="gave no tokens"):
         encode_corpus(corpus, get_tokenizer("whitespace"), cache=False, progress=False)
+
+
+def test_an_entry_filled_by_another_process_meanwhile_is_kept(tmp_path, corpus, monkeypatch):
+    from w2vlm.text import encode as encode_module
+    tokenizer = get_tokenizer("whitespace")
+    real = encode_module.write_shards
+    other = {}
+
+    def racing(*args, **kwargs):   # another process finishes the same entry while this one tokenizes
+        monkeypatch.setattr(encode_module, "write_shards", real)
+        other["encoded"] = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
+        other["inode"] = other["encoded"].directory.stat().st_ino
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(encode_module, "write_shards", racing)
+    mine = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
+    assert mine.directory == other["encoded"].directory and np.array_equal(mine.ids, other["encoded"].ids)
+    assert mine.directory.stat().st_ino == other["inode"]   # theirs kept, not swapped out under a reader
+    assert [p.name for p in (tmp_path / "encoded").iterdir()] == [mine.directory.name]   # no staging left

@@ -94,7 +94,14 @@ def encode_corpus(corpus, tokenizer, *, workers=1, cache_dir=None, progress=True
     try:
         write_shards(corpus, tokenizer, staging, workers=workers, scheduler=scheduler, progress=progress,
                      shard_tokens=shard_tokens)
-        _swap_in(staging, entry)
+        os.chmod(staging, 0o777 & ~_umask())
+        try:
+            os.rename(staging, entry)
+        except OSError:
+            if not entry.is_dir():
+                raise
+            # another process filled the same entry meanwhile (same key, same content): keep theirs
+            shutil.rmtree(staging, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
