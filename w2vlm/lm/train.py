@@ -183,7 +183,7 @@ def _end_epoch(model, optimizer, config, history, stats, checkpoint, best_state)
         checkpoint.save_state(model, optimizer, history.to_state())
     if config.patience and waited >= config.patience and epoch < config.epochs:
         history.stopped_early = True
-        logger.info("stopping early: no validation improvement for %d epochs (--patience %d); the best "
+        logger.info("stopping early: no validation improvement for %d epoch(s) (--patience %d); the best "
                     "model is epoch %d", waited, config.patience, history.best_epoch)
         return best_state, True
     return best_state, False
