@@ -4,7 +4,7 @@ import json
 
 import click
 
-from w2vlm.text.corpus import open_corpus
+from w2vlm.text import discover_words as discover, format_user_dict_line, open_corpus
 
 from .options import column_options
 
@@ -29,7 +29,6 @@ def discover_words(corpus, min_count, max_length, min_score, top, encoding, erro
     word extraction plus a noun model): one `word<TAB>tag<TAB>score` line each, its evidence (word score,
     frequency, noun score) in a trailing comment, ready for --user-dict. The tag is kiwi's own guess, NNP;
     edit lines you keep (e.g. NNG for common nouns) and delete the rest."""
-    from w2vlm.text.user_dict import discover_words as discover, format_user_dict_line
     text = open_corpus(list(corpus), encoding=encoding, errors=errors, normalize="NFKC" if normalize else None,
                        column=column, delimiter=delimiter)
     candidates = discover(text, min_count=min_count, max_length=max_length, min_score=min_score)[:top]

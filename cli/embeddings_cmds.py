@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from w2vlm.embeddings.vectors import WordVectors
-from w2vlm.embeddings.word2vec_format import UNICODE_ERRORS
+from w2vlm.embeddings import (UNICODE_ERRORS, WordVectors, detect_format, is_subword_file, read_subword_file,
+                              write_projector, write_subword_file)
+from w2vlm.text import get_tokenizer
 
 from .tables import format_table
 
@@ -164,7 +165,6 @@ def evaluate_embeddings(model_dir, files, analogies, pairs, method, compose, voc
     vocabulary word, else the one token the model's tokenizer makes of it (밥 -> 밥/NNG), else its subword
     n-grams (subword models), else its tokens' vectors composed (밥을 = 밥/NNG + 을/JKO). Analogy answers are
     chosen among the vocabulary and the test file's own words with their resolved vectors."""
-    from w2vlm.embeddings.eval_formats import detect_format
     analogies, pairs = list(analogies), list(pairs)
     for path in files:
         (analogies if detect_format(path) == "analogies" else pairs).append(path)
@@ -211,12 +211,10 @@ def export(settings, model_dir, file_format, output, replace_spaces):
     """Write the vectors in DIR as a word2vec file that gensim and word2vec.c read, or as Projector TSV files."""
     vectors = WordVectors.load(model_dir)
     if file_format == "projector":
-        from w2vlm.embeddings.projector import write_projector
         if output.exists() and not output.is_dir():
             raise click.UsageError(f"{output} is a file; --format projector writes a folder")
         write_projector(vectors, output)
     elif file_format == "w2vlm-subwords":
-        from w2vlm.embeddings.subword_file import write_subword_file
         if output.is_dir():
             raise click.UsageError(f"{output} is a folder; --format {file_format} writes a file")
         write_subword_file(vectors, output)
@@ -243,10 +241,8 @@ def export(settings, model_dir, file_format, output, replace_spaces):
 def import_vectors(settings, vectors_file, output, binary, unicode_errors, limit, tokenizer, pos):
     """Bring pretrained vectors in as a model DIR for similar/analogy/evaluate: word2vec text or binary, fastText
     .vec (text), or a `w2vlm export --format w2vlm-subwords` file (with its n-gram vectors)."""
-    from w2vlm.embeddings.subword_file import is_subword_file, read_subword_file
     tokenizer_config = None
     if tokenizer is not None:
-        from w2vlm.text.tokenize import get_tokenizer
         tokenizer_config = get_tokenizer(tokenizer, pos=pos).config()
     if is_subword_file(vectors_file):
         if limit is not None or binary is not None:

@@ -5,6 +5,8 @@ import time
 
 import click
 
+from w2vlm.text import SHARD_TOKENS, cache, encode_to_directory
+
 from .options import corpus_options, load_corpus_and_tokenizer
 
 
@@ -21,8 +23,6 @@ def encode(settings, corpus, output, shard_tokens, **text_options):
 
     Encode on a cluster once (--scheduler), then train on one machine: `w2vlm train-embeddings DIR`.
     """
-    from w2vlm.text.encode import encode_to_directory
-    from w2vlm.text.shards import SHARD_TOKENS
     corpus_obj, tokenizer = load_corpus_and_tokenizer(list(corpus), **text_options)
     index = encode_to_directory(corpus_obj, tokenizer, output, workers=text_options["workers"],
                                 scheduler=text_options.get("scheduler"), progress=not settings.quiet,
@@ -40,7 +40,6 @@ def cache_group():
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
 def cache_list(as_json):
     """Show every cache entry: key, size, tokens, tokenizer, last use, corpus."""
-    from w2vlm.text import cache
     entries = cache.list_entries()
     if as_json:
         for entry in entries:
@@ -61,7 +60,6 @@ def cache_list(as_json):
               help="Only entries last used more than DAYS days ago.")
 def cache_clear(older_than):
     """Remove cache entries (all of them, or those unused for --older-than DAYS)."""
-    from w2vlm.text import cache
     removed = cache.clear(older_than_days=older_than)
     click.echo(f"removed {len(removed)} entr{'y' if len(removed) == 1 else 'ies'} "
                f"({_megabytes(sum(e['bytes'] for e in removed))}) from {cache.default_cache_dir() / 'encoded'}")

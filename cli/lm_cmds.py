@@ -6,11 +6,10 @@ import logging
 import click
 import numpy as np
 
-from w2vlm import artifacts, backend
+from w2vlm import backend, check_file_output, write_json
 from w2vlm.errors import RunFinished
 from w2vlm.embeddings import WordVectors
 from w2vlm.lm import TrainConfig, count_characters, generate_text, load_lm, score_stream, stream_text, train_lm
-from w2vlm.model_dir import check_file_output
 from w2vlm.text import encode_corpus, open_corpus
 
 from .lm_resume import resumed_settings
@@ -112,7 +111,7 @@ def train_lm_command(ctx, corpus, output, valid, test, cell, layers, embed_size,
         raise click.UsageError(str(exc)) from None
     result = history.to_metrics()
     if metrics:
-        artifacts.write_json(metrics, result)
+        write_json(metrics, result)
     draw_curves(result, plot)
     if not history.best_epoch:
         click.echo("interrupted before the first epoch finished; nothing was saved", err=True)

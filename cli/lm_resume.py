@@ -2,7 +2,7 @@
 
 import click
 
-from w2vlm import artifacts
+from w2vlm import load_config
 
 from .run_options import explicit_options, merge_or_usage_error, seed_given
 
@@ -20,7 +20,7 @@ def resumed_settings(ctx, directory, given):
     ``given``: the command's option values by CLI name. Options the user did not give take the saved values;
     a given one that differs is a usage error naming it (``--epochs`` may grow); the corpus comes from the run
     unless given (its content digest is checked later)."""
-    saved = artifacts.load_config(directory, "lm")
+    saved = load_config(directory, "lm")
     run = saved.get("run", {})
     explicit = explicit_options(ctx, list(given))
     model_saved = {cli: saved["model"][key] for cli, key in MODEL_OPTIONS.items() if key in saved["model"]}

@@ -4,8 +4,8 @@
 import click
 
 from w2vlm.errors import TokenizerError
-from w2vlm.text.corpus import open_corpus
-from w2vlm.text.tokenize import available_tokenizers, get_tokenizer, parse_tokenizer_spec
+from w2vlm.text import (EncodedCorpus, available_tokenizers, encode_corpus, get_tokenizer, is_shard_dir, open_corpus,
+                        parse_tokenizer_spec, read_user_dict, tokenizer_from_config)
 
 
 class TokenizerSpec(click.ParamType):
@@ -98,7 +98,6 @@ def load_corpus_and_tokenizer(specs, *, encoding="utf-8", errors="strict", norma
         return corpus, get_tokenizer(name, pos=pos)
     if parse_tokenizer_spec(name)[0] not in ("kiwi", "mecab"):
         raise click.UsageError(f"--user-dict works with --tokenizer kiwi, not {name}")
-    from w2vlm.text.user_dict import read_user_dict
     return corpus, get_tokenizer(name, pos=pos, user_words=read_user_dict(user_dict))
 
 
@@ -108,9 +107,6 @@ def open_inputs(specs, **text_options):
     """``(corpus, tokenizer)`` for a command's CORPUS arguments. A shard directory written by ``w2vlm encode``
     comes back as an EncodedCorpus (checksums verified) with its own tokenizer settings; anything else is opened
     with the text options (:func:`load_corpus_and_tokenizer`)."""
-    from w2vlm.text.encode import EncodedCorpus
-    from w2vlm.text.shards import is_shard_dir
-    from w2vlm.text import tokenizer_from_config
     specs = list(specs or ())
     if len(specs) == 1 and is_shard_dir(specs[0]):
         encoded = EncodedCorpus.load(specs[0])
@@ -121,7 +117,6 @@ def open_inputs(specs, **text_options):
 def encode_inputs(specs, *, progress=True, **text_options):
     """``(encoded, tokenizer)``: :func:`open_inputs`, with a text corpus encoded through the cache, here or on
     Dask (--scheduler)."""
-    from w2vlm.text.encode import EncodedCorpus, encode_corpus
     corpus, tokenizer = open_inputs(specs, **text_options)
     if isinstance(corpus, EncodedCorpus):
         return corpus, tokenizer

@@ -15,7 +15,7 @@ def _check_plot_path(ctx, param, value):
     """Validate a picture path while the options are parsed, so a bad --plot fails before any training."""
     if value is None:
         return None
-    from w2vlm.plot.figure import check_output_path, require_matplotlib
+    from w2vlm.plot import check_output_path, require_matplotlib
     require_matplotlib()                     # a missing extra is a runtime error (exit 1) with the install hint
     try:
         return check_output_path(value)
@@ -63,7 +63,7 @@ def _word_list(values):
 @click.pass_obj
 def plot_vectors(settings, model_dir, output, words, top, analogies, max_pairs, method, title, font, as_json):
     """Draw a 2-D map of words from the vectors in DIR, with readable Hangul labels."""
-    from w2vlm.embeddings.vectors import WordVectors
+    from w2vlm.embeddings import WordVectors
     from w2vlm.plot import choose_words, plot_word_map, read_analogy_pairs
 
     words = _word_list(words)
@@ -96,7 +96,7 @@ def _arrows(result):
 def plot_metrics(settings, metrics_file, output, title):
     """Draw the training curves of a --metrics file from train-embeddings (loss, words/s per epoch) or train-lm
     (train and validation perplexity, best epoch, learning rate)."""
-    from w2vlm.artifacts import read_json
+    from w2vlm import read_json
     from w2vlm.plot import metrics_kind, plot_training_curves
 
     metrics = read_json(metrics_file)

@@ -5,7 +5,8 @@ import os
 
 import click
 
-from w2vlm.resume import ResumeConflict, merge_resumed_options
+from w2vlm import merge_resumed_options
+from w2vlm.errors import ResumeConflict
 
 log = logging.getLogger("w2vlm")
 INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)

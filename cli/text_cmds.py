@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from w2vlm.text import catalog
+from w2vlm.text import catalog, encode_corpus
 
 from .options import corpus_options, load_corpus_and_tokenizer
 from .tables import format_table
@@ -36,7 +36,6 @@ def _token_lines(corpus, tok, workers, scheduler, progress):
     if not scheduler:
         yield from tok.tokenize_lines(corpus, workers=workers, progress=progress)
         return
-    from w2vlm.text.encode import encode_corpus
     encoded = encode_corpus(corpus, tok, workers=workers, scheduler=scheduler, cache=False, progress=progress)
     types = encoded.types
     for ids, offsets in encoded.pieces():

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import click
 
+from w2vlm import DeferInterrupt, StopRequest, backend, check_file_output, check_output, check_same_corpus
+from w2vlm.embeddings import (ResumePoint, WordVectors, Word2VecConfig, describe_run_state, train_embeddings,
+                              write_metrics)
+
 from .options import corpus_options, encode_inputs, open_inputs
 from .plot_cmds import draw_curves, plot_option
 from .run_options import (INTERRUPTED, clamp_threads, explicit_options, merge_or_usage_error, seed_given,
@@ -61,7 +65,7 @@ log = logging.getLogger("w2vlm")
                    "its own options and corpus.")
 @corpus_options
 @click.pass_context
-def train_embeddings(ctx, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
+def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
                      sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, buckets,
                      metrics, as_json, plot, resume, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
@@ -69,11 +73,6 @@ def train_embeddings(ctx, corpus, output, model, dim, window, negatives, ns_expo
     --min-count 3 unless given).
 
     Ctrl-C stops at the next block and saves the vectors so far, marked incomplete; --resume DIR continues."""
-    from w2vlm import backend
-    from w2vlm.embeddings.train import Word2VecConfig, train_embeddings as train, write_metrics
-    from w2vlm.interrupt import DeferInterrupt, StopRequest
-    from w2vlm.model_dir import check_file_output, check_output
-    from w2vlm.resume import check_same_corpus
 
     settings = ctx.obj
     options = dict(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
@@ -89,6 +88,7 @@ def train_embeddings(ctx, corpus, output, model, dim, window, negatives, ns_expo
     if output is None:
         raise click.UsageError("give the output directory with -o/--output (or --resume DIR)")
     options["threads"] = clamp_threads(options["threads"])
+    backend.set_threads(options["threads"])   # at the edge: the library never sets process-wide threads
     config = Word2VecConfig(**options).validate()
     xp = backend.get_xp(settings.device)
     check_output(output, "embeddings")       # before any tokenizing or training
@@ -100,7 +100,7 @@ def train_embeddings(ctx, corpus, output, model, dim, window, negatives, ns_expo
     encoded, _ = encode_inputs(corpus, progress=not settings.quiet, **text_options)
     with StopRequest("stopping after the current block; the vectors so far will be saved (Ctrl-C again to "
                      "abort without saving)") as stop:
-        vectors, history = train(encoded, config, xp=xp, progress=not settings.quiet, fused=settings.fused,
+        vectors, history = train_embeddings(encoded, config, xp=xp, progress=not settings.quiet, fused=settings.fused,
                                  resume=point, stop=stop)
     text = {name: text_options[name] for name in ("encoding", "errors", "normalize", "column", "delimiter")
             if name in text_options}
@@ -115,8 +115,7 @@ def train_embeddings(ctx, corpus, output, model, dim, window, negatives, ns_expo
         write_metrics(metrics, history, config)
     draw_curves(history.metrics(config), plot)
     if history.interrupted:
-        from w2vlm.embeddings.run_state import describe
-        click.echo(f"interrupted in {describe(history.state, config.epochs)}: saved the {len(vectors):,} word "
+        click.echo(f"interrupted in {describe_run_state(history.state, config.epochs)}: saved the {len(vectors):,} word "
                    f"vectors trained so far to {output}, marked incomplete; continue with "
                    f"w2vlm train-embeddings --resume {output}", err=as_json)
     if as_json:
@@ -135,8 +134,6 @@ def train_embeddings(ctx, corpus, output, model, dim, window, negatives, ns_expo
 
 def resume_run(ctx, directory, options, corpus, text_options):
     """The saved run's options (explicit conflicts are usage errors), corpus and text options, and its state."""
-    from w2vlm.embeddings.run_state import ResumePoint, describe
-    from w2vlm.embeddings.vectors import WordVectors
     vectors = WordVectors.load(directory, warn_incomplete=False)
     point = ResumePoint.from_vectors(vectors, directory)
     saved = vectors.config
@@ -160,7 +157,7 @@ def resume_run(ctx, directory, options, corpus, text_options):
                                f"({(point.tokenizer or {}).get('name')}); leave it out or train anew")
     if point.tokenizer:
         text_options["tokenizer"], text_options["pos"] = tokenizer_spec(point.tokenizer)
-    log.info("resuming %s from %s", directory, describe(state, merged["epochs"]))
+    log.info("resuming %s from %s", directory, describe_run_state(state, merged["epochs"]))
     return merged, corpus, text_options, point
 
 
@@ -177,4 +174,4 @@ def _small_corpus_defaults(epochs, min_count):
     return epochs, min_count
 
 
-COMMANDS = [train_embeddings]
+COMMANDS = [train_embeddings_command]

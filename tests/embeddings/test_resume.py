@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.embeddings.test_train import topic_corpus
-from w2vlm.embeddings import train as train_module
+from w2vlm.embeddings import runners
 from w2vlm.embeddings.run_state import ResumePoint, check_divergence
 from w2vlm.embeddings.stream import ArrayStream
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec, train_word2vec_stream
@@ -42,8 +42,8 @@ def _stop_and_resume(ids, offsets, counts, config, fast, stops):
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
 @pytest.mark.parametrize("fast", [True, False])
 def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(monkeypatch, model, fast):
-    monkeypatch.setattr(train_module, "BLOCK_WORDS", 700)        # several blocks per epoch on a tiny corpus
-    monkeypatch.setattr(train_module, "REPORT_EVERY", 3)
+    monkeypatch.setattr(runners, "BLOCK_WORDS", 700)        # several blocks per epoch on a tiny corpus
+    monkeypatch.setattr(runners, "REPORT_EVERY", 3)
     ids, offsets, counts, _ = topic_corpus(lines=300 if fast else 120)
     config = _config(model, batch_size=8)
     W_in, W_out, history = train_word2vec(ids, offsets, counts, config, fused=fast, progress=False)
@@ -71,7 +71,7 @@ class PiecewiseStream(ArrayStream):
 
 
 def test_resume_across_stream_pieces(monkeypatch):
-    monkeypatch.setattr(train_module, "BLOCK_WORDS", 500)   # block cuts fall inside and across pieces
+    monkeypatch.setattr(runners, "BLOCK_WORDS", 500)   # block cuts fall inside and across pieces
     ids, offsets, counts, _ = topic_corpus(lines=300)
     config = _config("skipgram")
     W_in, W_out, _ = train_word2vec_stream(PiecewiseStream(ids, offsets, 70), counts, config, progress=False)
@@ -88,7 +88,7 @@ def test_resume_across_stream_pieces(monkeypatch):
 
 
 def test_a_stop_mid_epoch_records_where_it_stopped(monkeypatch):
-    monkeypatch.setattr(train_module, "BLOCK_WORDS", 700)
+    monkeypatch.setattr(runners, "BLOCK_WORDS", 700)
     ids, offsets, counts, _ = topic_corpus(lines=300)
     W_in, _, history = train_word2vec(ids, offsets, counts, _config("cbow"), progress=False, stop=StopAfter(2))
     state = history.state

@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from w2vlm.embeddings.train import History, Word2VecConfig, _learning_rate, train_word2vec, write_metrics
+from w2vlm.embeddings.runners import learning_rate
+from w2vlm.embeddings.train import History, Word2VecConfig, train_word2vec, write_metrics
 from w2vlm.errors import TrainingError
 
 TOPICS, PER_TOPIC = 4, 8
@@ -84,9 +85,9 @@ def test_history_and_metrics_file(tmp_path):
 
 def test_learning_rate_decays_linearly_to_min_lr():
     config = Word2VecConfig(lr=0.025, min_lr=0.0001)
-    assert _learning_rate(config, 0.0) == 0.025
-    assert _learning_rate(config, 0.5) == pytest.approx((0.025 + 0.0001) / 2)
-    assert _learning_rate(config, 1.0) == pytest.approx(0.0001)
+    assert learning_rate(config, 0.0) == 0.025
+    assert learning_rate(config, 0.5) == pytest.approx((0.025 + 0.0001) / 2)
+    assert learning_rate(config, 1.0) == pytest.approx(0.0001)
 
 
 @pytest.mark.parametrize("changes, message", [

@@ -10,7 +10,8 @@ from w2vlm.errors import TokenizerError
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.encode import cache_key
 from w2vlm.text.tokenize import get_tokenizer, tokenizer_from_config
-from w2vlm.text.user_dict import discover_words, read_user_dict
+from w2vlm.text.discover import discover_words
+from w2vlm.text.user_dict import read_user_dict
 from w2vlm_cli.main import cli
 
 # slang kiwi does not know: 존잼 ("really fun") and 마블덕후 ("Marvel fan") split apart without a dictionary

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import TrainingError
+from .runners import learning_rate
 
 BLOCK_WORDS = 1 << 22  # positions per launch: one host sync (loss, progress) per block
 THREADS = 256
@@ -207,14 +208,13 @@ class GPURun:
         module.get_function("w2v_cbow" if config.model == "cbow" else "w2v_skipgram")  # compile + load untimed
 
     def epoch(self, epoch):
-        from .train import _learning_rate  # the one schedule of every runner
         config, n = self.config, len(self.ids)
         total, key = n * config.epochs, epoch_key(config.seed, epoch)
         self.trained_words = 0
         for first in range(0, n, BLOCK_WORDS):
             last = min(first + BLOCK_WORDS, n)
-            lr_a = _learning_rate(config, (epoch * n + first) / total)
-            lr_b = _learning_rate(config, (epoch * n + last) / total)
+            lr_a = learning_rate(config, (epoch * n + first) / total)
+            lr_b = learning_rate(config, (epoch * n + last) / total)
             self.stats.fill(0)
             train_range_gpu(self.ids, self.offsets, self.W_in, self.W_out, *self.tables, first, last, lr_a, lr_b,
                             self.stats, key=key, **self.options)

@@ -10,7 +10,8 @@ import zipfile
 
 import numpy as np
 
-from .. import __version__, artifacts
+from .. import artifacts
+from ..version import __version__
 from ..errors import ArtifactError
 from .subword_vectors import SubwordVectors
 

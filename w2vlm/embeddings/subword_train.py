@@ -7,7 +7,7 @@ import numpy as np
 from .fasttext import SUBWORD_MODELS, composed_vectors, padded_rows
 from .subword_vectors import SubwordVectors
 from .subwords import ngram_table, update_gains
-from .train import _FastRun, _ReferenceRun
+from .runners import FastRun, ReferenceRun
 
 
 @dataclass
@@ -44,7 +44,7 @@ class SubwordRows:
         return words, SubwordVectors(self.scheme, self.row_buckets[by_bucket], ngram_rows)
 
 
-class _SubwordFastRun(_FastRun):
+class _SubwordFastRun(FastRun):
     """The numba subword kernel over blocks of lines (block and thread split as the word-level fast path)."""
 
     def __init__(self, table, *args):
@@ -61,7 +61,7 @@ class _SubwordFastRun(_FastRun):
             config.shrink_window, config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
 
 
-class _SubwordReferenceRun(_ReferenceRun):
+class _SubwordReferenceRun(ReferenceRun):
     """The layered subword model (fasttext.py) on ``xp`` with plain SGD over batches of targets."""
 
     def __init__(self, table, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):

@@ -1,8 +1,8 @@
 """Word2vec training loop with gensim/word2vec.c semantics: fused kernels picked by the arrays, or the layered model.
 
-One loop and one learning-rate schedule for every backend; the runner does the work: ``_FastRun`` (numba kernel,
-NumPy), ``fast_gpu.GPURun`` (fused CUDA kernel, CuPy, after its first-use self-check) or ``_ReferenceRun`` (the
-layered xp model, ``fused=False`` or a failed self-check).
+One loop and one learning-rate schedule for every backend; the runner (``runners.py``) does the work: ``FastRun``
+(numba kernel, NumPy), ``fast_gpu.GPURun`` (fused CUDA kernel, CuPy, after its first-use self-check) or
+``ReferenceRun`` (the layered xp model, ``fused=False`` or a failed self-check).
 """
 
 import logging
@@ -18,13 +18,13 @@ from .. import backend
 from ..artifacts import write_json
 from ..errors import TrainingError
 from .cbow import MODELS, init_weights
-from .sampling import UnigramSampler, context_windows, keep_probabilities, subsample
+from .runners import FastRun, ReferenceRun
+from .subword_train import SubwordRows
+from .sampling import UnigramSampler, keep_probabilities
 from .stream import ArrayStream, CorpusStream
 
 log = logging.getLogger("w2vlm")
 
-BLOCK_WORDS = 1 << 17  # words per thread between progress updates on the fast path
-REPORT_EVERY = 50      # batches between progress updates (and host syncs) on the layered path
 MAX_LR = 1.0           # word2vec diverges well below this (gensim and word2vec.c start at 0.025 / 0.05)
 
 
@@ -149,12 +149,12 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
     keep = keep_probabilities(counts, config.sample)
     sampler = UnigramSampler(counts, config.ns_exponent, rng)
     if subword_rows is not None:  # no CUDA fastText kernel: numba on NumPy, the layered model on CuPy
-        run = _FastRun if fused and not backend.is_gpu(xp) else _ReferenceRun
-        trainer = subword_rows.trainer(run is _FastRun, stream, W_in, W_out, keep, sampler, config, xp, rng)
+        run = FastRun if fused and not backend.is_gpu(xp) else ReferenceRun
+        trainer = subword_rows.trainer(run is FastRun, stream, W_in, W_out, keep, sampler, config, xp, rng)
     else:
         run = _runner(xp, fused, config)
-        if run is _FastRun:
-            trainer = _FastRun(stream, W_in, W_out, keep, sampler, config)
+        if run is FastRun:
+            trainer = FastRun(stream, W_in, W_out, keep, sampler, config)
         else:
             options = dict(kernel_options or {}) if getattr(run, "takes_kernel_options", False) else {}
             trainer = run(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng, **options)
@@ -225,7 +225,6 @@ def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resum
     stream = CorpusStream(encoded, vocab)  # rare words vanish before windowing, as in gensim
     subword_rows = subwords = None
     if config.subwords:
-        from .subword_train import SubwordRows
         subword_rows = SubwordRows.build(vocab.words, config.subword_scheme())
     W_in, W_out, history = train_word2vec_stream(stream, vocab.counts, config, xp=xp, raw_words=encoded.n_tokens,
                                                  progress=progress, fused=fused, subword_rows=subword_rows,
@@ -241,152 +240,12 @@ def _runner(xp, fused, config):
     """The data decides, as in ``nn.fused``: NumPy -> numba kernel; CuPy -> fused CUDA kernel once its first-use
     self-check (this configuration, tiny input) agreed with the layered model; ``fused=False`` -> layered model."""
     if not fused:
-        return _ReferenceRun
+        return ReferenceRun
     if not backend.is_gpu(xp):
-        return _FastRun
+        return FastRun
     from functools import partial
     from ..nn.fused import self_checked
     from . import fast_gpu
     shape = dict(dim=config.dim, negatives=config.negatives, window=config.window)
     family = "word2vec ({})".format(", ".join(f"{k} {v}" for k, v in shape.items()))
-    return fast_gpu.GPURun if self_checked(xp, family, partial(fast_gpu.self_check, **shape)) else _ReferenceRun
-
-
-def _learning_rate(config, progress):
-    """Linear decay from lr to min_lr over the whole run (progress in [0, 1])."""
-    return config.lr - (config.lr - config.min_lr) * min(max(progress, 0.0), 1.0)
-
-
-class _FastRun:
-    """Pieces of the stream, cut into blocks of lines through the numba kernel; a block is split into one chunk
-    per thread. Block cuts fall every BLOCK_WORDS * threads words of the epoch, wherever the pieces end."""
-
-    @staticmethod
-    def describe(config, xp):
-        return f"numba kernel, {config.threads} thread(s)"
-
-    def __init__(self, stream, W_in, W_out, keep, sampler, config):
-        from . import fast_cpu
-        self.kernel = fast_cpu
-        backend.set_threads(config.threads)
-        self.stream, self.W_in, self.W_out = stream, W_in, W_out
-        self.keep, self.sampler, self.config = keep, sampler, config
-        self.states = fast_cpu.seed_states(config.seed, config.threads)
-        self.stats = np.zeros((config.threads, 4))
-        self.trained_words = 0
-        self.position, self.epoch_length = 0, stream.n_tokens   # resume points: words into the epoch
-        empty_ids, empty_offsets = np.zeros(1, np.int32), np.zeros(2, np.int64)
-        # load the compiled kernel untimed (no lines to train)
-        self._block(empty_ids, empty_offsets, np.zeros(config.threads + 1, dtype=np.int64), 0.0, 0.0)
-
-    def _block(self, ids, offsets, chunks, lr_start, lr_end):
-        config = self.config
-        self.stats[:] = 0
-        self.kernel.train_block(self.W_in, self.W_out, ids, offsets, chunks, self.keep, config.sample > 0,
-                                self.sampler.alias_prob, self.sampler.alias, config.window, config.shrink_window,
-                                config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
-
-    def epoch(self, epoch, start=0):
-        """Train the blocks of ``epoch`` from word ``start`` (a block boundary) on."""
-        config = self.config
-        n_words = self.stream.n_tokens
-        total, step = n_words * config.epochs, BLOCK_WORDS * config.threads
-        if start == 0:
-            self.trained_words = 0
-        before = 0   # words of this epoch in earlier pieces
-        for ids, offsets in self.stream.pieces():
-            lines = len(offsets) - 1
-            first_cut = -(-before // step) * step - before
-            cuts = np.searchsorted(offsets, np.arange(first_cut, offsets[-1], step))
-            bounds = np.unique(np.concatenate([[0], cuts, [lines]]))
-            for first, last in zip(bounds[:-1], bounds[1:]):
-                if first >= last or before + offsets[first] < start:
-                    continue
-                done_before = epoch * n_words + before + offsets[first]
-                lr_start = _learning_rate(config, done_before / total)
-                lr_end = _learning_rate(config, (done_before + offsets[last] - offsets[first]) / total)
-                chunks = self.kernel.split_lines(offsets, first, last, config.threads)
-                self._block(ids, offsets, chunks, lr_start, lr_end)
-                self.trained_words += int(self.stats[:, 2].sum())
-                self.position = int(before + offsets[last])
-                yield self.position, float(self.stats[:, 0].sum()), int(self.stats[:, 1].sum())
-            before += int(offsets[-1])
-
-    def weights(self):
-        return self.W_in, self.W_out
-
-    def random_state(self):
-        """The per-thread generator states (JSON)."""
-        return {"threads": [int(state) for state in self.states]}
-
-    def set_random_state(self, state):
-        self.states[:] = np.array(state["threads"], dtype=np.uint64)
-
-
-class _ReferenceRun:
-    """The layered model (cbow.py) on ``xp`` with plain SGD over batches of targets, in corpus order."""
-
-    @staticmethod
-    def describe(config, xp):
-        return f"layered model on {xp.__name__}"
-
-    def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
-        self.ids, self.offsets, self.keep, self.config, self.xp, self.rng = ids, line_offsets, keep, config, xp, rng
-        self.model = MODELS[config.model](negatives=config.negatives, sampler=sampler, xp=xp, weights=(W_in, W_out))
-        from ..nn.optim import SGD
-        self.optimizer = SGD()
-        self.trained_words = 0
-        # a word seen many times in one batch gets all those updates at once, computed from the same stale
-        # vectors; a batch of at most V/16 targets keeps such pile-ups small enough not to diverge
-        self.batch_size = min(config.batch_size, max(1, len(sampler) // 16))
-        self.position, self.epoch_length = 0, None   # resume points: target positions in the subsampled epoch
-        self.epoch_start_rng = None
-
-    def epoch(self, epoch, start=0):
-        """Train ``epoch`` from subsampled position ``start`` (a report boundary) on."""
-        config, xp = self.config, self.xp
-        ids, offsets = self.ids, self.offsets
-        if start == 0:
-            self.epoch_start_rng = self.rng.bit_generator.state
-        resumed_rng = self.rng.bit_generator.state
-        self.rng.bit_generator.state = self.epoch_start_rng   # the same subsample as before the interruption
-        if config.sample > 0:
-            ids, offsets = subsample(ids, offsets, self.keep, self.rng)
-        if start:
-            self.rng.bit_generator.state = resumed_rng
-        self.trained_words, self.epoch_length = len(ids), len(ids)
-        # raw-corpus position of each kept word, for progress and the learning-rate schedule
-        scale = len(self.ids) / max(len(ids), 1)
-        total = len(self.ids) * config.epochs
-        loss_sum, examples = 0.0, 0  # loss_sum stays on the device between reports
-        batch = self.batch_size
-        for step, first in enumerate(range(start, len(ids), batch)):
-            positions = np.arange(first, min(first + batch, len(ids)))
-            contexts = context_windows(ids, offsets, positions, config.window, config.shrink_window, self.rng)
-            has_context = (contexts >= 0).any(axis=1)
-            if has_context.any():
-                contexts, target = contexts[has_context], ids[positions[has_context]]
-                lr = _learning_rate(config, (epoch * len(self.ids) + positions[-1] * scale) / total)
-                loss = self.model.forward(xp.asarray(contexts), xp.asarray(target))
-                self.model.backward()
-                # the model averages over targets; word2vec sums per-target updates, so scale the step
-                self.optimizer.lr = lr * len(target)
-                self.optimizer.update(self.model.params, self.model.grads)
-                loss_sum = loss_sum + loss * len(target)
-                examples += len(target) if config.model == "cbow" else int((contexts >= 0).sum())
-            if step % REPORT_EVERY == REPORT_EVERY - 1 or first + batch >= len(ids):
-                self.position = first + batch
-                yield int((positions[-1] + 1) * scale), float(loss_sum), examples
-                loss_sum, examples = 0.0, 0
-
-    def random_state(self):
-        """The NumPy generator state now and at the start of the epoch (JSON)."""
-        return {"rng": self.rng.bit_generator.state, "epoch_start": self.epoch_start_rng}
-
-    def set_random_state(self, state):
-        self.rng.bit_generator.state = state["rng"]
-        self.epoch_start_rng = state["epoch_start"]
-
-    def weights(self):
-        return (np.asarray(backend.to_cpu(self.model.word_vecs), dtype=np.float32),
-                np.asarray(backend.to_cpu(self.model.output_vecs), dtype=np.float32))
+    return fast_gpu.GPURun if self_checked(xp, family, partial(fast_gpu.self_check, **shape)) else ReferenceRun

@@ -7,7 +7,7 @@ import threading
 
 from tqdm import tqdm
 
-from .. import __version__
+from ..version import __version__
 from ..errors import TokenizerError
 from . import guards
 
