@@ -133,12 +133,12 @@ def test_w2v_small_options_are_shared():
 
 
 def test_ctrl_c_outside_training_exits_130_without_a_model(corpus, tmp_path, monkeypatch):
-    from w2vlm.text import encode
+    from w2vlm_cli import options
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(encode, "encode_corpus", interrupted)
+    monkeypatch.setattr(options, "encode_corpus", interrupted)   # Ctrl-C while the corpus is tokenized
     result = run("train-embeddings", corpus, "-o", tmp_path / "v", *W2V)
     assert result.exit_code == 130 and "interrupted; nothing more was saved" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "v").exists()
