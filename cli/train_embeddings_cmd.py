@@ -89,7 +89,7 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
         raise click.UsageError("give the output directory with -o/--output (or --resume DIR)")
     options["threads"] = clamp_threads(options["threads"])
     backend.set_threads(options["threads"])   # at the edge: the library never sets process-wide threads
-    config = Word2VecConfig(**options).validate()
+    config = Word2VecConfig(**options)
     xp = backend.get_xp(settings.device)
     check_output(output, "embeddings")       # before any tokenizing or training
     if metrics is not None:

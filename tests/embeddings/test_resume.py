@@ -108,7 +108,7 @@ def test_resume_weights_must_fit():
 @pytest.mark.parametrize("lr", [2.0, 5.0, 20.0, 0.0, -1.0])
 def test_learning_rate_range(lr):
     with pytest.raises(TrainingError, match=r"--lr .* is outside \(0, 1\.0\]"):
-        Word2VecConfig(lr=lr).validate()
+        Word2VecConfig(lr=lr)
 
 
 def test_exploding_or_nan_loss_is_a_training_error():

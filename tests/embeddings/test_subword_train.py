@@ -115,9 +115,9 @@ def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
     vectors, _ = train_embeddings(eojeol_corpus(tmp_path, lines=100), _config(epochs=1), progress=False)
     assert vectors.subwords.vector("xyz") is None and vectors.subwords.pieces("xyz") == []
     with pytest.raises(TrainingError, match="--min-n"):
-        _config(min_n=5, max_n=3).validate()
+        _config(min_n=5, max_n=3)
     with pytest.raises(TrainingError, match="--subwords"):
-        _config(subwords="bpe").validate()
+        _config(subwords="bpe")
     vectors.save(tmp_path / "m")
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     config["subwords"]["min_n"] = 0

@@ -61,10 +61,9 @@ def test_jamo_decomposition_agrees_with_unicode_nfd():
 
 
 def test_scheme_validation():
-    for bad in (SubwordScheme("bpe"), SubwordScheme("jamo", 0, 3), SubwordScheme("jamo", 4, 3),
-                SubwordScheme("jamo", buckets=0)):
+    for bad in (dict(kind="bpe"), dict(min_n=0, max_n=3), dict(min_n=4, max_n=3), dict(buckets=0)):
         with pytest.raises(TrainingError):
-            bad.validate()
+            SubwordScheme(**bad)
 
 
 def test_ngram_table_is_compact_in_order_of_first_use_and_points_at_the_right_buckets():

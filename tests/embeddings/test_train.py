@@ -96,7 +96,7 @@ def test_learning_rate_decays_linearly_to_min_lr():
 ])
 def test_bad_settings_are_training_errors(changes, message):
     with pytest.raises(TrainingError, match=message):
-        Word2VecConfig(**changes).validate()
+        Word2VecConfig(**changes)
 
 
 def test_too_small_corpus_names_the_fix():

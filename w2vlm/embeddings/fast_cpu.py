@@ -81,7 +81,7 @@ def _logistic_updates(h, W_out, target, negs, lr, work):
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, neu1, work, exact_gradient):
+def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, hidden, work, exact_gradient):
     """Mean of the context vectors predicts words[center].
 
     Like word2vec.c and gensim (cbow_mean=1), every context word then gets the whole lr * -dL/dh; the exact
@@ -90,17 +90,17 @@ def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, neu1, work, exact
     dim = W_in.shape[1]
     count = hi - lo - 1
     for k in range(dim):
-        neu1[k] = 0.0
+        hidden[k] = 0.0
         work[k] = 0.0
     for j in range(lo, hi):
         if j != center:
             w = words[j]
             for k in range(dim):
-                neu1[k] += W_in[w, k]
+                hidden[k] += W_in[w, k]
     inv = np.float32(1.0) / np.float32(count)
     for k in range(dim):
-        neu1[k] *= inv
-    loss = _logistic_updates(neu1, W_out, words[center], negs, lr, work)
+        hidden[k] *= inv
+    loss = _logistic_updates(hidden, W_out, words[center], negs, lr, work)
     if exact_gradient:
         for k in range(dim):
             work[k] *= inv
@@ -174,7 +174,7 @@ def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alia
     """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
     dim = W_in.shape[1]
     words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
-    neu1 = np.empty(dim, dtype=np.float32)
+    hidden = np.empty(dim, dtype=np.float32)  # h: the mean of the context vectors (word2vec.c calls it neu1)
     work = np.empty(dim, dtype=np.float32)
     negs = np.empty(negatives, dtype=np.int64)
     total = max(offsets[last] - offsets[first], 1)
@@ -191,7 +191,7 @@ def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alia
             contexts += hi - lo - 1
             if cbow:
                 state = draw_into(negs, state, alias_prob, alias)
-                loss += _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, neu1, work, False)
+                loss += _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, hidden, work, False)
                 examples += 1
             else:
                 for j in range(lo, hi):  # gensim/word2vec.c orientation: the context word predicts the center

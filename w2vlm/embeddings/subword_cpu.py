@@ -39,22 +39,22 @@ def _push_rows(W_in, rows, first, last, work):
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, center, negs, lr, neu1, work, exact_gradient):
+def _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, center, negs, lr, hidden, work, exact_gradient):
     """The mean of all rows of the context words predicts words[center]; every such row gets lr * -dL/dh."""
     dim = W_in.shape[1]
     for k in range(dim):
-        neu1[k] = 0.0
+        hidden[k] = 0.0
         work[k] = 0.0
     count = 0
     for j in range(lo, hi):
         if j != center:
             w = words[j]
-            _add_rows(W_in, rows, row_offsets[w], row_offsets[w + 1], neu1)
+            _add_rows(W_in, rows, row_offsets[w], row_offsets[w + 1], hidden)
             count += row_offsets[w + 1] - row_offsets[w]
     inv = np.float32(1.0) / np.float32(count)
     for k in range(dim):
-        neu1[k] *= inv
-    loss = _logistic_updates(neu1, W_out, words[center], negs, lr, work)
+        hidden[k] *= inv
+    loss = _logistic_updates(hidden, W_out, words[center], negs, lr, work)
     if exact_gradient:
         for k in range(dim):
             work[k] *= inv
@@ -97,7 +97,7 @@ def _train_chunk(W_in, W_out, row_offsets, rows, gains, ids, offsets, first, las
     """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
     dim = W_in.shape[1]
     words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
-    neu1 = np.empty(dim, dtype=np.float32)
+    hidden = np.empty(dim, dtype=np.float32)
     work = np.empty(dim, dtype=np.float32)
     total = np.empty(dim, dtype=np.float32)
     negs = np.empty(negatives, dtype=np.int64)
@@ -115,18 +115,18 @@ def _train_chunk(W_in, W_out, row_offsets, rows, gains, ids, offsets, first, las
             contexts += hi - lo - 1
             if cbow:
                 state = draw_into(negs, state, alias_prob, alias)
-                loss += _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, i, negs, lr, neu1, work, False)
+                loss += _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, i, negs, lr, hidden, work, False)
                 examples += 1
             else:
                 center = words[i]
-                _compose(W_in, row_offsets, rows, center, neu1)
+                _compose(W_in, row_offsets, rows, center, hidden)
                 for k in range(dim):
                     total[k] = 0.0
                 for j in range(lo, hi):
                     if j == i:
                         continue
                     state = draw_into(negs, state, alias_prob, alias)
-                    loss += _skipgram_prediction(neu1, W_out, words[j], negs, lr, gains[center], work, total)
+                    loss += _skipgram_prediction(hidden, W_out, words[j], negs, lr, gains[center], work, total)
                     examples += 1
                 _push_rows(W_in, rows, row_offsets[center], row_offsets[center + 1], total)
     return loss, examples, kept, contexts, state

@@ -60,7 +60,7 @@ class SubwordVectors:
     def from_artifact(cls, subword_config, arrays, dim):
         """Rebuild from config.json's ``subwords`` object and the arrays popped from params.npz."""
         try:
-            scheme = SubwordScheme.from_config(subword_config).validate()
+            scheme = SubwordScheme.from_config(subword_config)
             vectors, buckets = arrays.pop(NGRAM_VECTORS), arrays.pop(NGRAM_BUCKETS)
             if vectors.ndim != 2 or vectors.shape[1] != dim:
                 raise ValueError(f"n-gram vectors of shape {vectors.shape} for {dim}-dim word vectors")

@@ -66,15 +66,14 @@ class SubwordScheme:
     max_n: int = 6
     buckets: int = 2_000_000
 
-    def validate(self):
-        """Raise TrainingError naming the option to fix."""
+    def __post_init__(self):
+        """Raise TrainingError naming the option to fix: a scheme that exists is a valid one."""
         if self.kind not in KINDS:
             raise TrainingError(f"unknown --subwords {self.kind!r}; use one of {', '.join(KINDS)}")
         if not 1 <= self.min_n <= self.max_n:
             raise TrainingError(f"need 1 <= --min-n <= --max-n (got min_n={self.min_n}, max_n={self.max_n})")
         if not 1 <= self.buckets < 2 ** 32:
             raise TrainingError(f"--buckets must be between 1 and 2**32 - 1 (got {self.buckets})")
-        return self
 
     def to_config(self):
         return asdict(self)

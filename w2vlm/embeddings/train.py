@@ -56,8 +56,8 @@ class Word2VecConfig:
         from .subwords import SubwordScheme
         return SubwordScheme(self.subwords, self.min_n, self.max_n, self.buckets) if self.subwords else None
 
-    def validate(self):
-        """Raise TrainingError naming the option to fix."""
+    def __post_init__(self):
+        """Raise TrainingError naming the option to fix: a config that exists is a valid one."""
         if self.model not in MODELS:
             raise TrainingError(f"unknown model {self.model!r}; use one of {', '.join(MODELS)}")
         for name in ("dim", "window", "epochs", "threads", "batch_size", "min_count"):
@@ -75,8 +75,7 @@ class Word2VecConfig:
         if self.sample < 0:
             raise TrainingError(f"--sample must be >= 0 (got {self.sample}); 0 turns subsampling off")
         if self.subwords:
-            self.subword_scheme().validate()
-        return self
+            self.subword_scheme()   # SubwordScheme checks its own fields
 
 
 @dataclass
@@ -134,7 +133,6 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
     """:func:`train_word2vec` on an id stream (``stream.py``): the CPU kernel reads it piece by piece, so memory
     does not grow with the corpus; the CUDA runner and the layered path take it whole."""
     from .run_state import check_divergence, restore, resume_weights, snapshot
-    config.validate()
     counts = np.asarray(counts, dtype=np.int64)
     n_words = stream.n_tokens
     if n_words < 2 or len(counts) < 2:
@@ -213,7 +211,6 @@ def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resum
     """
     from ..text.vocab import Vocab
     from .vectors import WordVectors
-    config.validate()
     vocab = Vocab.from_counts(encoded.types, encoded.counts, min_count=config.min_count,
                               max_size=config.max_vocab, specials=())
     if len(vocab) < 2:
