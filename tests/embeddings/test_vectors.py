@@ -1,5 +1,6 @@
 """WordVectors: lookups, cosine neighbours, 3CosAdd/3CosMul on hand-made geometry, gensim parity, save/load."""
 
+import json
 
 import numpy as np
 import pytest
@@ -250,3 +251,20 @@ def test_a_list_lookup_is_a_read_only_copy(wv):
     assert not rows.flags.writeable
     with pytest.raises(UnknownWordError, match="'7' is not in the vocabulary"):
         wv.index(7)
+
+
+def test_word_vectors_hold_a_vocab_and_load_the_older_vocab_layout(tmp_path):
+    from w2vlm import write_json
+    from w2vlm.text import Vocab
+    wv = WordVectors(["a", "b", "c"], np.eye(3, dtype=np.float32), [5, 3, 1])
+    assert isinstance(wv.vocab, Vocab) and wv.key_to_index is wv.vocab.key_to_index
+    assert wv.counts.tolist() == [5, 3, 1] and wv.words == ["a", "b", "c"]
+    wv.save(tmp_path / "v")
+    saved = json.loads((tmp_path / "v" / "vocab.json").read_text(encoding="utf-8"))
+    assert saved == {"words": ["a", "b", "c"], "counts": [5, 3, 1], "unk": None, "eos": None}   # Vocab.save's layout
+    write_json(tmp_path / "v" / "vocab.json", {"words": ["a", "b", "c"], "counts": [5, 3, 1]})   # the older one
+    old = WordVectors.load(tmp_path / "v")
+    assert old.words == ["a", "b", "c"] and old.counts.tolist() == [5, 3, 1]
+    np.testing.assert_array_equal(old["b"], wv["b"])
+    with pytest.raises(ValueError, match="counts in the Vocab"):
+        WordVectors(wv.vocab, wv.vectors, [1, 1, 1])

@@ -60,6 +60,22 @@ def test_json_round_trip(tmp_path):
     loaded = Vocab.load(tmp_path / "vocab.json")
     assert loaded.words == vocab.words and loaded.counts.tolist() == vocab.counts.tolist()
     assert (loaded.unk_id, loaded.eos_id) == (vocab.unk_id, vocab.eos_id)
-    (tmp_path / "bad.json").write_text('{"words": ["a"]}')
-    with pytest.raises(ArtifactError, match="not a w2vlm vocabulary"):
-        Vocab.load(tmp_path / "bad.json")
+    for bad in ('{"counts": [1]}', '{"words": "a"}', '{"words": ["a", "a"]}', '{"words": ["a"], "counts": [1, 2]}'):
+        (tmp_path / "bad.json").write_text(bad)
+        with pytest.raises(ArtifactError, match="not a w2vlm vocabulary"):
+            Vocab.load(tmp_path / "bad.json")
+
+
+def test_the_older_embeddings_layout_still_loads(tmp_path):
+    (tmp_path / "old.json").write_text('{"words": ["<unk>", "a"], "counts": [5, 3]}', encoding="utf-8")
+    old = Vocab.load(tmp_path / "old.json")
+    assert old.words == ["<unk>", "a"] and old.counts.tolist() == [5, 3] and old.unk is None
+    (tmp_path / "imported.json").write_text('{"words": ["a", "b"], "counts": null}', encoding="utf-8")
+    assert Vocab.load(tmp_path / "imported.json").counts is None
+
+
+def test_close_spellings_prefer_tagged_forms_then_case_then_difflib():
+    vocab = Vocab(["대통령/NNG", "King", "kings", "queen"], [4, 3, 2, 1])
+    assert vocab.close_spellings("대통령") == ["대통령/NNG"]
+    assert vocab.close_spellings("king") == ["King", "kings"]
+    assert vocab.unknown_message("zzz") == "'zzz' is not in the vocabulary (4 words); no close spellings"

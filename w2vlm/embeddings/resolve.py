@@ -1,6 +1,5 @@
 """A vector for any word: its vocabulary row, the tokenizer's single token, subword n-grams or composed morphemes."""
 
-import difflib
 import logging
 from dataclasses import dataclass
 
@@ -12,7 +11,6 @@ from ..text.tokenize import tokenizer_from_config
 logger = logging.getLogger("w2vlm")
 
 COMPOSE_METHODS = ("sum", "mean")
-SUGGESTION_POOL = 50_000  # difflib looks for close spellings among this many most frequent words only
 _SHOWN_NGRAMS = 6  # how many n-grams an explanation lists before "..."
 
 
@@ -148,11 +146,7 @@ class QueryTokenizer:
 def unknown_word_error(wv, word, tokens=()):
     """An UnknownWordError naming the vocabulary size, up to three close spellings and the query's tokens."""
     word = str(word)
-    folded = word.casefold()
-    tagged = [w for w in wv.words if w.startswith(word + "/")][:3]  # pos-tagged forms: 대통령/NNG
-    cased = [w for w in wv.words if w.casefold() == folded][:3]
-    close = difflib.get_close_matches(word, wv.words[:SUGGESTION_POOL], n=3, cutoff=0.6)
-    suggestions = list(dict.fromkeys(tagged + cased + close))[:3]
+    suggestions = wv.vocab.close_spellings(word)   # the one close-spelling search (text.Vocab)
     message = f"{word!r} is not in the vocabulary ({len(wv):,} words)"
     if suggestions:
         message += "; closest spellings: " + ", ".join(suggestions)

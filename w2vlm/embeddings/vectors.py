@@ -9,6 +9,7 @@ from .. import artifacts
 from ..backend import to_cpu
 from ..errors import ArtifactError, QueryError
 from ..model_dir import check_output, write_directory
+from ..text.vocab import Vocab
 from . import word2vec_format
 from .evaluate import COSMUL_EPS, evaluate_analogies, evaluate_pairs
 from .resolve import QueryTokenizer, Resolver, unknown_word_error
@@ -20,7 +21,8 @@ VECTORS_TEXT = "vectors.txt"
 
 
 class WordVectors:
-    """A vocabulary (most frequent word first) and one float32 row per word, like gensim's KeyedVectors.
+    """A vocabulary (a ``text.Vocab``, most frequent word first) and one float32 row per word, like gensim's
+    KeyedVectors. ``words`` is a Vocab or a list of words (with ``counts``, or None when unknown).
 
     ``wv[word]`` and :meth:`index` find vocabulary rows only; :meth:`get_vector` and every query (most_similar,
     analogy, similarity, ...) also give words outside the vocabulary a vector (see :meth:`resolve`).
@@ -30,21 +32,18 @@ class WordVectors:
     def __init__(self, words, vectors, counts=None, *, config=None, tokenizer_config=None, extra_arrays=None,
                  subwords=None, tokenizer=None):
         vectors = np.asarray(to_cpu(vectors))
-        words = [str(word) for word in words]
-        if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise ValueError(f"vectors must have shape ({len(words)}, dim) for {len(words)} words, got {vectors.shape}")
-        self.key_to_index = {word: i for i, word in enumerate(words)}
-        if len(self.key_to_index) != len(words):
-            duplicate = next(word for i, word in enumerate(words) if self.key_to_index[word] != i)
-            raise ValueError(f"duplicate word {duplicate!r} in the vocabulary")
-        self.words = words
+        if isinstance(words, Vocab):
+            if counts is not None:
+                raise ValueError("give counts in the Vocab, not beside it")
+            self.vocab = words
+        else:
+            counts = None if counts is None else np.asarray(to_cpu(counts), dtype=np.int64)
+            self.vocab = Vocab([str(word) for word in words], counts, unk=None, eos=None)
+        if vectors.ndim != 2 or vectors.shape[0] != len(self.vocab):
+            raise ValueError(f"vectors must have shape ({len(self.vocab)}, dim) for {len(self.vocab)} words, "
+                             f"got {vectors.shape}")
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32).view()
         self.vectors.flags.writeable = False  # the cached unit matrix stays valid
-        if counts is not None:
-            counts = np.asarray(to_cpu(counts), dtype=np.int64)
-            if counts.shape != (len(words),):
-                raise ValueError(f"counts must have shape ({len(words)},), got {counts.shape}")
-        self.counts = counts
         self.config = dict(config or {})
         self.tokenizer_config = tokenizer_config
         self.extra_arrays = dict(extra_arrays or {})
@@ -55,6 +54,21 @@ class WordVectors:
         self._resolvers = {}
 
     # ---- the vocabulary -------------------------------------------------------------------------------------
+    @property
+    def words(self):
+        """Row -> word (the Vocab's words)."""
+        return self.vocab.words
+
+    @property
+    def counts(self):
+        """Corpus counts per row (int64), or None for imported vectors."""
+        return self.vocab.counts
+
+    @property
+    def key_to_index(self):
+        """word -> row (gensim's name)."""
+        return self.vocab.key_to_index
+
     @property
     def dim(self):
         return self.vectors.shape[1]
@@ -287,8 +301,7 @@ class WordVectors:
 
         def write(stage):
             artifacts.save_arrays(stage / artifacts.PARAMS, arrays)
-            counts = None if self.counts is None else self.counts.tolist()
-            artifacts.write_json(stage / artifacts.VOCAB, {"words": self.words, "counts": counts})
+            self.vocab.save(stage / artifacts.VOCAB)
             if all(word.split() == [word] for word in self.words):
                 word2vec_format.write_word2vec(stage / VECTORS_TEXT, self.words, self.vectors, binary=False)
             else:
@@ -311,17 +324,17 @@ class WordVectors:
         if warn_incomplete and config.get("incomplete"):
             logger.warning("warning: %s holds an incomplete model (training was interrupted); continue it with "
                            "w2vlm train-embeddings --resume %s", directory, directory)
-        vocab = artifacts.read_json(directory / artifacts.VOCAB)
+        vocab_data = artifacts.read_json(directory / artifacts.VOCAB)
         arrays = artifacts.load_arrays(directory / artifacts.PARAMS)
         vectors = arrays.pop("vectors", None)
-        words = vocab.get("words") if isinstance(vocab, dict) else None
-        counts = vocab.get("counts") if isinstance(vocab, dict) else None
 
         def damaged(problem):
             return ArtifactError(f"{directory} is damaged ({problem}); train or import the vectors again")
 
-        if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
-            raise damaged(f"{artifacts.VOCAB} has no list of words")
+        try:   # Vocab.save's layout, or the older {"words", "counts"} one
+            vocab = Vocab.from_dict(vocab_data if isinstance(vocab_data, dict) else {})
+        except (ValueError, TypeError) as exc:
+            raise damaged(f"{artifacts.VOCAB} has {exc}" if "no list" in str(exc) else exc) from None
         if vectors is None or vectors.ndim != 2 or vectors.dtype.kind != "f":
             raise damaged(f"{artifacts.PARAMS} has no 2-D float 'vectors' array")
         if config.get("dim", vectors.shape[1]) != vectors.shape[1]:
@@ -330,7 +343,7 @@ class WordVectors:
         if isinstance(config.get("subwords"), dict):
             subwords = SubwordVectors.from_artifact(config["subwords"], arrays, vectors.shape[1])
         try:
-            return cls(words, vectors, counts, config=config, tokenizer_config=config.get("tokenizer"),
+            return cls(vocab, vectors, config=config, tokenizer_config=config.get("tokenizer"),
                        extra_arrays=arrays, subwords=subwords)
         except (ValueError, TypeError) as exc:
             raise damaged(exc) from None

@@ -8,17 +8,22 @@ from .. import artifacts
 from ..errors import ArtifactError, UnknownWordError
 
 
-class Vocab:
-    """Words with ids 0..len-1 and their corpus counts; ``unk``/``eos`` name special words (or None)."""
+SUGGESTION_POOL = 50_000  # close spellings are searched among this many most frequent words only
 
-    def __init__(self, words, counts, unk="<unk>", eos="<eos>"):
+
+class Vocab:
+    """Words with ids 0..len-1 and their corpus counts (None when unknown, e.g. imported vectors); ``unk``/``eos``
+    name special words (or None). ``index`` is gensim's ``key_to_index`` (word -> id)."""
+
+    def __init__(self, words, counts=None, unk="<unk>", eos="<eos>"):
         self.words = list(words)
-        self.counts = np.asarray(counts, dtype=np.int64).reshape(-1)
-        if len(self.counts) != len(self.words):
+        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64).reshape(-1)
+        if self.counts is not None and len(self.counts) != len(self.words):
             raise ValueError(f"{len(self.words)} words but {len(self.counts)} counts")
         self._index = {word: i for i, word in enumerate(self.words)}
         if len(self._index) != len(self.words):
-            raise ValueError("the vocabulary holds a word twice")
+            duplicate = next(word for i, word in enumerate(self.words) if self._index[word] != i)
+            raise ValueError(f"duplicate word {duplicate!r} in the vocabulary")
         self.unk = unk if unk in self._index else None
         self.eos = eos if eos in self._index else None
 
@@ -66,6 +71,11 @@ class Vocab:
     def eos_id(self):
         return None if self.eos is None else self._index[self.eos]
 
+    @property
+    def key_to_index(self):
+        """word -> id (gensim's name); read it, do not change it."""
+        return self._index
+
     def get(self, word, default=None):
         return self._index.get(word, default)
 
@@ -76,11 +86,22 @@ class Vocab:
         except KeyError:
             raise UnknownWordError(self.unknown_message(word)) from None
 
+    def close_spellings(self, word, n=3):
+        """Up to ``n`` words a misspelt or untagged ``word`` may mean: its pos-tagged forms (대통령 -> 대통령/NNG),
+        its case variants, then difflib's closest spellings among the most frequent SUGGESTION_POOL words (words
+        are ordered by frequency, so the search stays instant on huge vocabularies)."""
+        word = str(word)
+        folded = word.casefold()
+        tagged = [w for w in self.words if w.startswith(word + "/")][:n]
+        cased = [w for w in self.words if w.casefold() == folded][:n]
+        close = difflib.get_close_matches(word, self.words[:SUGGESTION_POOL], n=n, cutoff=0.6)
+        return list(dict.fromkeys(tagged + cased + close))[:n]
+
     def unknown_message(self, word):
-        # words are ordered by frequency: searching the most frequent 50k keeps the error instant on huge vocabularies
-        close = difflib.get_close_matches(str(word), self.words[:50_000], n=3, cutoff=0.6)
+        """``'word' is not in the vocabulary (N words); closest spellings: ...`` (or "no close spellings")."""
+        close = self.close_spellings(word)
         hint = f"closest spellings: {', '.join(close)}" if close else "no close spellings"
-        return f"'{word}' is not in the vocabulary ({len(self):,} words); {hint}"
+        return f"{str(word)!r} is not in the vocabulary ({len(self):,} words); {hint}"
 
     def encode(self, tokens):
         """Ids of ``tokens`` as int32; out-of-vocabulary tokens become unk_id, or are dropped without <unk>."""
@@ -96,7 +117,8 @@ class Vocab:
         return [self.words[int(i)] for i in ids]
 
     def to_dict(self):
-        return {"words": self.words, "counts": self.counts.tolist(), "unk": self.unk, "eos": self.eos}
+        counts = None if self.counts is None else self.counts.tolist()
+        return {"words": self.words, "counts": counts, "unk": self.unk, "eos": self.eos}
 
     def save(self, path):
         """Write ``{"words", "counts", "unk", "eos"}`` as UTF-8 JSON, atomically."""
@@ -104,8 +126,16 @@ class Vocab:
 
     @classmethod
     def load(cls, path):
+        """Read ``save``'s file; the older embeddings layout ``{"words", "counts"}`` (no unk/eos) loads too."""
         data = artifacts.read_json(path)
         try:
-            return cls(data["words"], data["counts"], unk=data.get("unk"), eos=data.get("eos"))
+            return cls.from_dict(data)
         except (KeyError, TypeError, ValueError) as exc:
             raise ArtifactError(f"{path} is not a w2vlm vocabulary ({exc}); save it again with Vocab.save") from None
+
+    @classmethod
+    def from_dict(cls, data):
+        """The inverse of ``to_dict`` (``unk``/``eos`` default to None, ``counts`` may be null)."""
+        if not isinstance(data.get("words"), list) or not all(isinstance(w, str) for w in data["words"]):
+            raise ValueError("no list of words")
+        return cls(data["words"], data.get("counts"), unk=data.get("unk"), eos=data.get("eos"))
