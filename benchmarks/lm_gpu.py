@@ -6,7 +6,7 @@ The network is the book's BetterRnnlm / PyTorch word_language_model "medium": em
 linear tied to the embedding, dropout 0.5 on the embedding, between layers and on the output; bptt 35, SGD lr 20,
 global-norm clipping 0.25. Both systems read device-resident batches cut from the same PTB stream and carry the
 hidden state across windows (truncated BPTT). w2vlm runs twice: with the plain xp layers ("w2vlm-xp") and with
-``w2vlm.nn.gpu_kernels`` (fused LSTM gates + softmax-CE, "w2vlm-fused": ``RNNLM(..., fused=True)``). Evaluation: dropout off, the same batch size, loss of each window. Each repeat
+``w2vlm.nn.fast_gpu`` (fused LSTM gates + softmax-CE, "w2vlm-fused": ``RNNLM(..., fused=True)``). Evaluation: dropout off, the same batch size, loss of each window. Each repeat
 times --steps windows after warm-up, synchronizing the device before reading the clock; systems alternate order.
 TF32 is off for both unless --tf32 (cuDNN's own default is on; it is switched off here for a like-for-like run).
 """

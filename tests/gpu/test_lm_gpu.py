@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.gpu import nvcc_compile, require_gpu
-from w2vlm.nn import gpu_kernels, lstm_kernels, recurrent, reference
+from w2vlm.nn import fast_gpu, fast_cpu, recurrent, reference
 from w2vlm.nn.fused import kernels_for
 
 pytestmark = pytest.mark.gpu
@@ -18,15 +18,15 @@ def cp():
 
 @pytest.fixture(params=[False, True], ids=["reference", "fused"])
 def fused(request, cp):
-    """The layers' ``fused`` knob on CuPy: the plain xp code, or the CUDA kernels of gpu_kernels."""
+    """The layers' ``fused`` knob on CuPy: the plain xp code, or the CUDA kernels of fast_gpu."""
     return request.param
 
 
 def test_kernel_source_compiles_with_nvcc(tmp_path):
     anchor = "".join(f"__attribute__((used)) static void* keep_{i} = (void*)&{name};\n"
-                     for i, name in enumerate(gpu_kernels._NAMES))  # instantiate every template as NVRTC will
-    report = nvcc_compile(gpu_kernels.SOURCE + anchor, tmp_path, "lm")
-    assert report.count("Compiling entry function") == len(gpu_kernels._NAMES)
+                     for i, name in enumerate(fast_gpu._NAMES))  # instantiate every template as NVRTC will
+    report = nvcc_compile(fast_gpu.SOURCE + anchor, tmp_path, "lm")
+    assert report.count("Compiling entry function") == len(fast_gpu._NAMES)
 
 
 # --- the kernels one by one, on fresh random inputs, against nn/reference.py ----------------------------
@@ -45,7 +45,7 @@ def test_lstm_step_forward_matches_reference(cp, dtype, N, H):
     ref = [a.copy(), np.empty((N, H), dtype), np.empty((N, H), dtype), np.empty((N, H), dtype)]
     reference.lstm_step_forward_reference(ref[0], rec, c_prev, *ref[1:])
     dev = [cp.asarray(a)] + [cp.full((N, H), np.nan, dtype=dtype) for _ in range(3)]  # poisoned outputs
-    gpu_kernels.lstm_step_forward(dev[0], cp.asarray(rec), cp.asarray(c_prev), *dev[1:])
+    fast_gpu.lstm_step_forward(dev[0], cp.asarray(rec), cp.asarray(c_prev), *dev[1:])
     for got, want in zip(dev, ref):
         np.testing.assert_allclose(got.get(), want, **TOL[dtype])
 
@@ -61,7 +61,7 @@ def test_lstm_step_backward_matches_reference(cp, dtype, N, H):
     ref_a, ref_dc = gates.copy(), dc.copy()
     reference.lstm_step_backward_reference(ref_a, c_prev, tanh_c, dh_out, dh.copy(), ref_dc)
     dev_a, dev_dc, dev_dh = cp.asarray(gates), cp.asarray(dc), cp.asarray(dh)
-    gpu_kernels.lstm_step_backward(dev_a, cp.asarray(c_prev), cp.asarray(tanh_c), cp.asarray(dh_out), dev_dh, dev_dc)
+    fast_gpu.lstm_step_backward(dev_a, cp.asarray(c_prev), cp.asarray(tanh_c), cp.asarray(dh_out), dev_dh, dev_dc)
     np.testing.assert_allclose(dev_a.get(), ref_a, **TOL[dtype])
     np.testing.assert_allclose(dev_dc.get(), ref_dc, **TOL[dtype])
     np.testing.assert_array_equal(dev_dh.get(), dh)
@@ -82,7 +82,7 @@ def test_softmax_ce_forward_and_backward_match_reference(cp, dtype, M, V):
     ref = scores.copy()
     ref_loss, ref_w = reference.softmax_ce_forward_reference(ref, labels, -1)
     dev = cp.asarray(scores)
-    loss, weights = gpu_kernels.softmax_ce_forward(dev, cp.asarray(labels), -1)
+    loss, weights = fast_gpu.softmax_ce_forward(dev, cp.asarray(labels), -1)
     assert loss.shape == () and loss.dtype == dtype
     tol = dict(rtol=3e-5, atol=1e-6) if dtype == np.float32 else TOL[dtype]  # online max+sum: other rounding
     assert float(loss) == pytest.approx(float(ref_loss), rel=tol["rtol"], abs=tol["atol"])
@@ -91,22 +91,22 @@ def test_softmax_ce_forward_and_backward_match_reference(cp, dtype, M, V):
     for dout in (1.0, 0.37, cp.asarray(2.5, dtype=dtype)):
         ref_d, dev_d = ref.copy(), dev.copy()
         reference.softmax_ce_backward_reference(ref_d, labels, ref_w, float(dout))
-        gpu_kernels.softmax_ce_backward(dev_d, cp.asarray(labels), weights, dout)
+        fast_gpu.softmax_ce_backward(dev_d, cp.asarray(labels), weights, dout)
         np.testing.assert_allclose(dev_d.get(), ref_d, **tol)
 
 
 def test_softmax_all_ignored_and_extreme_scores(cp):
     scores = cp.asarray(np.array([[1e4, -1e4, 0.0], [3.0, 3.0, 3.0]], dtype=np.float32))
-    loss, weights = gpu_kernels.softmax_ce_forward(scores.copy(), cp.asarray([-1, -1]), -1)
+    loss, weights = fast_gpu.softmax_ce_forward(scores.copy(), cp.asarray([-1, -1]), -1)
     assert float(loss) == 0.0 and not weights[:, 1].any()
-    loss, _ = gpu_kernels.softmax_ce_forward(scores.copy(), cp.asarray([1, 0]), -1)
+    loss, _ = fast_gpu.softmax_ce_forward(scores.copy(), cp.asarray([1, 0]), -1)
     assert float(loss) == pytest.approx((2e4 + np.log(3.0)) / 2, rel=1e-6)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_nan_or_inf_scores_give_a_nan_loss(cp, bad):
     scores = cp.asarray(np.array([[0.0, bad, 1.0], [1.0, 2.0, 3.0]], dtype=np.float32))
-    loss, _ = gpu_kernels.softmax_ce_forward(scores, cp.asarray([0, 1]), -1)
+    loss, _ = fast_gpu.softmax_ce_forward(scores, cp.asarray([0, 1]), -1)
     assert np.isnan(float(loss))
 
 
@@ -119,7 +119,7 @@ def test_token_nll_matches_the_evaluation_reference(cp):
     want = token_nll(logits, targets)
     dev_logits = cp.asarray(np.ascontiguousarray(logits.swapaxes(0, 1))).swapaxes(0, 1)
     before = dev_logits.copy()
-    got = gpu_kernels.token_nll(dev_logits, cp.asarray(targets))
+    got = fast_gpu.token_nll(dev_logits, cp.asarray(targets))
     assert got.shape == (B, T)
     np.testing.assert_allclose(got.get(), want, rtol=1e-5, atol=1e-5)
     cp.testing.assert_array_equal(dev_logits, before)
@@ -128,8 +128,8 @@ def test_token_nll_matches_the_evaluation_reference(cp):
 @pytest.mark.parametrize("family", ["lstm", "softmax"])
 def test_the_arrays_choose_the_kernels(cp, family):
     for dtype in (np.float32, np.float64):
-        assert kernels_for(cp.zeros(2, dtype=dtype), family) is gpu_kernels  # self-check passed on this device
-        assert kernels_for(np.zeros(2, dtype=dtype), family) is lstm_kernels
+        assert kernels_for(cp.zeros(2, dtype=dtype), family) is fast_gpu  # self-check passed on this device
+        assert kernels_for(np.zeros(2, dtype=dtype), family) is fast_cpu
         assert kernels_for(cp.zeros(2, dtype=dtype), family, fused=False) is None
     assert kernels_for(cp.zeros(2, dtype=np.int32), family) is None
 

@@ -5,7 +5,7 @@ import pytest
 from scipy.special import log_softmax
 
 from tests.gradcheck import check_layer
-from w2vlm.nn import lstm_kernels, reference
+from w2vlm.nn import fast_cpu, reference
 from w2vlm.nn.recurrent import TimeLSTM, TimeRNN
 from w2vlm.nn.time_layers import TimeAffine, TimeDropout, TimeEmbedding, TimeSoftmaxWithLoss
 
@@ -118,12 +118,12 @@ def test_fused_softmax_matches_reference():
         labels = rng.integers(0, 300, 50)
         labels[::7] = -1
         a, b = scores.copy(), scores.copy()
-        loss_a, w_a = lstm_kernels.softmax_ce_forward(a, labels, -1)
+        loss_a, w_a = fast_cpu.softmax_ce_forward(a, labels, -1)
         loss_b, w_b = reference.softmax_ce_forward_reference(b, labels, -1)
         tol = 1e-5 if dtype == np.float32 else 1e-12
         np.testing.assert_allclose(loss_a, loss_b, rtol=tol)
         np.testing.assert_allclose(w_a, w_b, rtol=tol)
-        lstm_kernels.softmax_ce_backward(a, labels, w_a, 0.5)
+        fast_cpu.softmax_ce_backward(a, labels, w_a, 0.5)
         reference.softmax_ce_backward_reference(b, labels, w_b, 0.5)
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol * 1e-3)
 
@@ -223,9 +223,9 @@ def test_nan_scores_give_a_nan_loss(fused):
 
 def test_float32_approximations_are_accurate():
     x = np.linspace(-20, 20, 200001).astype(np.float32)
-    np.testing.assert_allclose(lstm_kernels.tanh32(x), np.tanh(x.astype(np.float64)), rtol=0, atol=5e-7)
+    np.testing.assert_allclose(fast_cpu.tanh32(x), np.tanh(x.astype(np.float64)), rtol=0, atol=5e-7)
     x = np.linspace(-87, 0, 200001).astype(np.float32)
-    np.testing.assert_allclose(lstm_kernels.exp32(x), np.exp(x.astype(np.float64)), rtol=3e-7, atol=0)
+    np.testing.assert_allclose(fast_cpu.exp32(x), np.exp(x.astype(np.float64)), rtol=3e-7, atol=0)
 
 
 @pytest.mark.parametrize("rows", [1, 3, 4, 6, 9, 13])
@@ -235,7 +235,7 @@ def test_packed_step_matmul_matches_blas(rows):
     h = rng.standard_normal((rows, 37)).astype(np.float32)
     for weights in (W, np.asfortranarray(W), W.T.copy().T):
         out = np.full((rows, 150), np.nan, dtype=np.float32)
-        lstm_kernels.matmul_packed(h, lstm_kernels.pack_weights(weights), out)
+        fast_cpu.matmul_packed(h, fast_cpu.pack_weights(weights), out)
         np.testing.assert_allclose(out, h @ W, rtol=1e-5, atol=1e-5)
 
 
@@ -246,7 +246,7 @@ def test_packed_step_matmul_in_recurrent_layers(cell):
               rand(gates * H, seed=3).astype(np.float32)]
     x, dhs = rand(N, T, D).astype(np.float32), rand(N, T, H, seed=4).astype(np.float32)
     results = []
-    assert lstm_kernels.use_packed(params[1], N)
+    assert fast_cpu.use_packed(params[1], N)
     for fused in (False, True):  # BLAS and the xp gates, then the packed kernel and the numba gates
         layer = cell(*[p.copy() for p in params], fused=fused)
         results.append((layer.forward(x).copy(), layer.backward(dhs).copy(), [g.copy() for g in layer.grads]))

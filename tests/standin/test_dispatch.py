@@ -7,7 +7,7 @@ import pytest
 
 from tests.support import cupy_standin, kernel_emulations
 from w2vlm.lm import LMConfig, RNNLM
-from w2vlm.nn import gpu_kernels, lstm_kernels
+from w2vlm.nn import fast_gpu, fast_cpu
 from w2vlm.nn.fused import kernels_for
 
 
@@ -15,8 +15,8 @@ from w2vlm.nn.fused import kernels_for
 def test_the_arrays_choose_the_kernels(standin_cupy, family):
     cp = standin_cupy
     for dtype in (np.float32, np.float64):
-        assert kernels_for(cp.zeros(2, dtype=dtype), family) is gpu_kernels
-        assert kernels_for(np.zeros(2, dtype=dtype), family) is lstm_kernels
+        assert kernels_for(cp.zeros(2, dtype=dtype), family) is fast_gpu
+        assert kernels_for(np.zeros(2, dtype=dtype), family) is fast_cpu
         assert kernels_for(cp.zeros(2, dtype=dtype), family, fused=False) is None
         assert kernels_for(np.zeros(2, dtype=dtype), family, fused=False) is None
     assert kernels_for(cp.zeros(2, dtype=np.int32), family) is None
@@ -39,7 +39,7 @@ def test_a_wrong_fused_kernel_warns_once_and_falls_back(monkeypatch, caplog):
     warnings = [r.getMessage() for r in caplog.records if "lstm" in r.getMessage()]
     assert len(warnings) == 1 and "lstm_forward" in warnings[0] and "layered reference" in warnings[0]
     assert kernels_for(cp.zeros(2, dtype=np.float32), "lstm") is None
-    assert kernels_for(cp.zeros(2, dtype=np.float32), "softmax") is gpu_kernels  # other families unaffected
+    assert kernels_for(cp.zeros(2, dtype=np.float32), "softmax") is fast_gpu  # other families unaffected
     assert losses[1] == pytest.approx(losses[0], rel=1e-5) and losses[2] == losses[1]
 
 
@@ -47,7 +47,7 @@ def test_a_kernel_without_emulation_is_a_clear_no_device_error(monkeypatch, capl
     cp = cupy_standin.install(monkeypatch, cupy_standin.make_cupy())
     with pytest.raises(RuntimeError, match="no device.*my_kernel"):
         cp.RawModule(code='extern "C" __global__ void my_kernel(float* x) {}')
-    cp.RawModule(code=gpu_kernels.SOURCE, name_expressions=gpu_kernels._NAMES)  # emulated: fine
+    cp.RawModule(code=fast_gpu.SOURCE, name_expressions=fast_gpu._NAMES)  # emulated: fine
 
 
 def test_word2vec_self_check_passes_on_the_emulation_and_catches_a_wrong_step(monkeypatch, caplog):

@@ -1,4 +1,4 @@
-"""NumPy transcriptions of w2vlm's CUDA kernels (nn/gpu_kernels.py SOURCE), registered with the CuPy stand-in.
+"""NumPy transcriptions of w2vlm's CUDA kernels (nn/fast_gpu.py SOURCE), registered with the CuPy stand-in.
 
 Each follows the CUDA source line by line on the raw buffers a launch receives (flat, C-contiguous, pointer
 semantics), and honours the launch grid: an element no thread reaches stays unwritten, a grid that reaches past

@@ -79,7 +79,7 @@ def perplexity(model, ids, start_id, batch_size=10, bptt=35):
 def token_nll(logits, targets, fused=False):
     """Per-position negative log-likelihood (B, T); 0 where the target is IGNORE.
 
-    ``fused`` on CuPy arrays: one CUDA row pass (``gpu_kernels.token_nll``) with no (B*T, V) temporaries, when
+    ``fused`` on CuPy arrays: one CUDA row pass (``fast_gpu.token_nll``) with no (B*T, V) temporaries, when
     that kernel family passed its self-check; otherwise (and on NumPy) the one reference cross-entropy.
     """
     kernels = kernels_for(logits, "softmax", fused)

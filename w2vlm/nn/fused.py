@@ -1,4 +1,4 @@
-"""The one seam that picks fused kernels by the arrays: NumPy -> numba (lstm_kernels), CuPy -> CUDA (gpu_kernels).
+"""The one seam that picks fused kernels by the arrays: NumPy -> numba (fast_cpu), CuPy -> CUDA (fast_gpu).
 
 As in Chainer's UpdateRule, the data decides: a layer asks ``kernels_for(x, family, fused)`` with the array it is
 about to compute on, and gets the kernel module for that array's backend, or None for the plain xp reference.
@@ -22,7 +22,7 @@ _VERDICTS = {}  # (device array module, family) -> did the family's first-use ch
 def kernels_for(x, family, fused=True):
     """The kernel module for computing ``family`` ("lstm" or "softmax") on arrays like ``x``, or None.
 
-    NumPy float32/float64 arrays get ``lstm_kernels`` (numba), CuPy ones ``gpu_kernels`` (CUDA) once that
+    NumPy float32/float64 arrays get ``fast_cpu`` (numba), CuPy ones ``fast_gpu`` (CUDA) once that
     family passed its self-check; other dtypes, ``fused=False`` or a failed check give None (the reference).
     """
     if not fused or x.dtype not in (np.float32, np.float64):
@@ -30,12 +30,12 @@ def kernels_for(x, family, fused=True):
     xp = array_module(x)
     if xp is np:
         try:
-            from . import lstm_kernels  # numba: imported on first use
+            from . import fast_cpu  # numba: imported on first use
         except ImportError:
             return None
-        return lstm_kernels
-    from . import gpu_kernels, gpu_selfcheck
-    return gpu_kernels if self_checked(xp, family, gpu_selfcheck.CHECKS[family]) else None
+        return fast_cpu
+    from . import fast_gpu, gpu_selfcheck
+    return fast_gpu if self_checked(xp, family, gpu_selfcheck.CHECKS[family]) else None
 
 
 def self_checked(xp, family, check):

@@ -1,4 +1,4 @@
-"""First-use checks of the fused CUDA kernels (gpu_kernels) against the layered reference on tiny inputs.
+"""First-use checks of the fused CUDA kernels (fast_gpu) against the layered reference on tiny inputs.
 
 Each check returns None when every output agrees within float32/float64 rounding, else a description naming the
 kernel; ``fused.self_checked`` runs it once per process and falls back to the reference on a mismatch.
@@ -6,7 +6,7 @@ kernel; ``fused.self_checked`` runs it once per process and falls back to the re
 
 import numpy as np
 
-from . import gpu_kernels
+from . import fast_gpu
 from .reference import (lstm_step_backward_reference, lstm_step_forward_reference, softmax_ce_backward_reference,
                         softmax_ce_forward_reference, token_nll_reference)
 
@@ -34,13 +34,13 @@ def check_lstm(cp):
         want = [a.copy(), np.empty((N, H), dtype), np.empty((N, H), dtype), np.empty((N, H), dtype)]
         lstm_step_forward_reference(want[0], rec, c_prev, *want[1:])
         got = [cp.asarray(a)] + [cp.full((N, H), np.nan, dtype=dtype) for _ in range(3)]
-        gpu_kernels.lstm_step_forward(got[0], cp.asarray(rec), cp.asarray(c_prev), *got[1:])
+        fast_gpu.lstm_step_forward(got[0], cp.asarray(rec), cp.asarray(c_prev), *got[1:])
         problem = _first(*(_mismatch("lstm_forward", g, w, dtype) for g, w in zip(got, want)))
         gates, tanh_c = want[0], want[3]
         want_a, want_dc = gates.copy(), dc.copy()
         lstm_step_backward_reference(want_a, c_prev, tanh_c, dh_out, dh.copy(), want_dc)
         got_a, got_dc = cp.asarray(gates), cp.asarray(dc)
-        gpu_kernels.lstm_step_backward(got_a, cp.asarray(c_prev), cp.asarray(tanh_c), cp.asarray(dh_out),
+        fast_gpu.lstm_step_backward(got_a, cp.asarray(c_prev), cp.asarray(tanh_c), cp.asarray(dh_out),
                                        cp.asarray(dh), got_dc)
         problem = _first(problem, _mismatch("lstm_backward", got_a, want_a, dtype),
                          _mismatch("lstm_backward", got_dc, want_dc, dtype))
@@ -58,14 +58,14 @@ def check_softmax(cp):
         want = scores.copy()
         want_loss, want_w = softmax_ce_forward_reference(want, labels, -1)
         got = cp.asarray(scores)
-        loss, weights = gpu_kernels.softmax_ce_forward(got, cp.asarray(labels), -1)
+        loss, weights = fast_gpu.softmax_ce_forward(got, cp.asarray(labels), -1)
         problem = _first(_mismatch("softmax_ce_forward", loss, np.asarray(want_loss), dtype),
                          _mismatch("softmax_ce_forward", weights, want_w, dtype),
                          _mismatch("softmax_ce_forward", got, want, dtype))
         softmax_ce_backward_reference(want, labels, want_w, 0.5)
-        gpu_kernels.softmax_ce_backward(got, cp.asarray(labels), weights, 0.5)
+        fast_gpu.softmax_ce_backward(got, cp.asarray(labels), weights, 0.5)
         logits = scores.reshape(2, 2, V)
-        nll = gpu_kernels.token_nll(cp.asarray(logits), cp.asarray(labels.reshape(2, 2)), -1)
+        nll = fast_gpu.token_nll(cp.asarray(logits), cp.asarray(labels.reshape(2, 2)), -1)
         problem = _first(problem, _mismatch("softmax_ce_backward", got, want, dtype),
                          _mismatch("token_nll", nll, token_nll_reference(logits, labels.reshape(2, 2)), dtype))
         if problem:

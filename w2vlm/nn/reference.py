@@ -1,6 +1,6 @@
 """The plain xp reference of every fused kernel: LSTM steps and the one softmax cross-entropy (NumPy or CuPy).
 
-``lstm_kernels`` (numba) and ``gpu_kernels`` (CUDA) implement these same contracts; the layers run these when no
+``fast_cpu`` (numba) and ``fast_gpu`` (CUDA) implement these same contracts; the layers run these when no
 kernel applies (``fused.kernels_for`` gives None), and the tests and the GPU self-check compare the kernels
 against them. ``softmax_nll_rows`` is the one cross-entropy: training (``softmax_ce_forward_reference``),
 evaluation (``token_nll_reference``) and the checks all compute it here.

@@ -6,7 +6,7 @@ time step is one contiguous ``(N, ...)`` block, the input projection and the wei
 all T steps, and no layer copies its input. Callers may pass arrays in any layout.
 
 Speed: the per-step gate math, the per-step ``h @ Wh`` and the softmax over the vocabulary run in fused kernels
-picked by ``fused.kernels_for`` from the arrays (numba ``lstm_kernels`` on NumPy, CUDA ``gpu_kernels`` on CuPy),
+picked by ``fused.kernels_for`` from the arrays (numba ``fast_cpu`` on NumPy, CUDA ``fast_gpu`` on CuPy),
 each tested against the plain xp code kept here as the reference; ``fused=False`` runs the reference.
 Dropout masks come from a ``CounterRNG`` (equal on NumPy and CuPy, state saved exactly for --resume).
 """

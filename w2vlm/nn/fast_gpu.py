@@ -1,6 +1,6 @@
 """Fused CuPy kernels for the LSTM gate math and the softmax cross-entropy (reference code: time_layers).
 
-The GPU twin of ``lstm_kernels`` with the same functions and contracts, so ``fused.kernels_for`` hands CuPy
+The GPU twin of ``fast_cpu`` with the same functions and contracts, so ``fused.kernels_for`` hands CuPy
 arrays here (after ``gpu_selfcheck`` passed): one kernel per LSTM step forward and one backward (gates [i, f, o, g], sigmoid as
 0.5 * tanh(x / 2) + 0.5), and a softmax cross-entropy that reads each (V,) row once for an online max + sum and
 writes exp(x - max) in a second pass, with the loss, the ignore label and the row weights of the reference.
@@ -141,7 +141,7 @@ __global__ void softmax_ce_backward(T* scores, const long long* labels, long lon
 """
 
 def use_packed(W, batch):
-    """False: on the GPU the per-step ``h @ Wh`` is a cuBLAS GEMM (``lstm_kernels`` packs Wh for the CPU only)."""
+    """False: on the GPU the per-step ``h @ Wh`` is a cuBLAS GEMM (``fast_cpu`` packs Wh for the CPU only)."""
     return False
 
 
