@@ -4,7 +4,7 @@ The package-level names are the helpers every command shares: artifact JSON file
 and Ctrl-C handling. The models live in ``w2vlm.text``, ``w2vlm.embeddings`` and ``w2vlm.lm``.
 """
 
-from .artifacts import load_config, read_json, write_json
+from .atomic_files import load_config, read_json, write_json
 from .interrupt import DeferInterrupt, StopRequest
 from .model_dir import check_file_output, check_output
 from .resume import check_same_corpus, merge_resumed_options

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from w2vlm import artifacts
+from w2vlm import atomic_files
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import ArtifactError, QueryError, UnknownWordError
 
@@ -205,7 +205,7 @@ def test_save_and_load_round_trip(tmp_path, wv):
     loaded.save(tmp_path / "again")  # re-saving keeps config and tokenizer settings
     assert WordVectors.load(tmp_path / "again").config["window"] == 5
     assert WordVectors.load(tmp_path / "again").tokenizer_config == tokenizer
-    assert artifacts.read_json(tmp_path / "m" / "vocab.json")["words"][1] == "king"
+    assert atomic_files.read_json(tmp_path / "m" / "vocab.json")["words"][1] == "king"
     without_counts = WordVectors(["a", "b"], np.eye(2))
     without_counts.save(tmp_path / "nc")
     assert WordVectors.load(tmp_path / "nc").counts is None
@@ -215,7 +215,7 @@ def test_save_and_load_round_trip(tmp_path, wv):
 def test_load_refuses_wrong_kind_missing_and_damaged(tmp_path, wv):
     with pytest.raises(ArtifactError, match="does not exist"):
         WordVectors.load(tmp_path / "nothing")
-    artifacts.save_config(tmp_path / "lm", "lm", {"hidden_size": 8})
+    atomic_files.save_config(tmp_path / "lm", "lm", {"hidden_size": 8})
     with pytest.raises(ArtifactError, match="language model"):
         WordVectors.load(tmp_path / "lm")
     with pytest.raises(ArtifactError, match="holds a language model"):
@@ -225,7 +225,7 @@ def test_load_refuses_wrong_kind_missing_and_damaged(tmp_path, wv):
     with pytest.raises(ArtifactError, match="damaged"):
         WordVectors.load(tmp_path / "m")
     wv.save(tmp_path / "m")
-    artifacts.write_json(tmp_path / "m" / "vocab.json", {"words": ["only", "two"], "counts": None})
+    atomic_files.write_json(tmp_path / "m" / "vocab.json", {"words": ["only", "two"], "counts": None})
     with pytest.raises(ArtifactError, match="damaged"):
         WordVectors.load(tmp_path / "m")
     wv.save(tmp_path / "m")
@@ -233,7 +233,7 @@ def test_load_refuses_wrong_kind_missing_and_damaged(tmp_path, wv):
     with pytest.raises(ArtifactError, match="missing"):
         WordVectors.load(tmp_path / "m")
     wv.save(tmp_path / "m")
-    artifacts.save_arrays(tmp_path / "m" / "params.npz", {"other": np.zeros(3)})
+    atomic_files.save_arrays(tmp_path / "m" / "params.npz", {"other": np.zeros(3)})
     with pytest.raises(ArtifactError, match="vectors"):
         WordVectors.load(tmp_path / "m")
 

@@ -104,7 +104,7 @@ def _stream_lm(words, tokenizer, seed=0, grammar=None):
     transitions, or with ``grammar`` strongly preferring the allowed ones."""
     from types import SimpleNamespace
 
-    from w2vlm.lm.artifact import start_id
+    from w2vlm.lm.checkpoint import start_id
     from w2vlm.text.vocab import Vocab
     vocab = Vocab(words, [1] * len(words))
     W = np.random.default_rng(seed).normal(scale=2.0, size=(len(words), len(words)))

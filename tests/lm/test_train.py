@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from w2vlm import artifacts
+from w2vlm import atomic_files
 from w2vlm.errors import TrainingError
 from w2vlm.lm import train as train_module
-from w2vlm.lm.artifact import RESUME, LMCheckpoint, load_resume
+from w2vlm.lm.checkpoint import RESUME, LMCheckpoint, load_resume
 from w2vlm.lm.evaluate import perplexity
 from w2vlm.lm.train import TrainConfig, train
 from w2vlm.nn.optim import global_norm
@@ -117,7 +117,7 @@ def test_nan_loss_stops_training_and_leaves_the_best_checkpoint_untouched(tmp_pa
     with pytest.raises(TrainingError, match="epoch 2.*best model \\(epoch 1\\) is untouched"):
         train(model, cycle(400), cycle(60), TrainConfig(batch_size=4, bptt=5, lr=5.0, epochs=3), start_id=1,
               checkpoint=checkpoint(tmp_path), progress=False)
-    saved = artifacts.load_arrays(tmp_path / artifacts.PARAMS)["W"]
+    saved = atomic_files.load_arrays(tmp_path / atomic_files.PARAMS)["W"]
     assert np.isfinite(saved).all()
     assert json_state(tmp_path)["history"]["best_epoch"] == 1
 
@@ -144,7 +144,7 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_still_reports_test_perplexity(tmp_
     history = train(model, cycle(400), cycle(60), config, start_id=1,
                     test_ids=cycle(40), checkpoint=checkpoint(tmp_path), progress=False)
     assert history.interrupted and len(history.epochs) == 1 and history.best_epoch == 1
-    best = BigramLM(V, W=artifacts.load_arrays(tmp_path / artifacts.PARAMS)["W"])
+    best = BigramLM(V, W=atomic_files.load_arrays(tmp_path / atomic_files.PARAMS)["W"])
     assert history.test_ppl == pytest.approx(perplexity(best, cycle(40), 1))
     assert (tmp_path / RESUME).exists()
     assert math.isfinite(history.to_metrics()["test_ppl"])

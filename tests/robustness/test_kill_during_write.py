@@ -9,7 +9,7 @@ import pytest
 from w2vlm import model_dir
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import ArtifactError
-from w2vlm.lm.artifact import LMCheckpoint, load_lm, load_resume
+from w2vlm.lm.checkpoint import LMCheckpoint, load_lm, load_resume
 from w2vlm.lm.model import LMConfig, RNNLM
 from w2vlm.lm.train import make_optimizer, TrainConfig
 from w2vlm.text.vocab import Vocab

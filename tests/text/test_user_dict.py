@@ -75,7 +75,7 @@ def test_a_model_trained_with_a_user_dict_queries_the_same_way(user_dict, tmp_pa
 
 
 def test_an_lm_keeps_the_user_dict_for_generation(user_dict, tmp_path, monkeypatch):
-    from w2vlm.lm.artifact import load_lm
+    from w2vlm.lm.checkpoint import load_lm
     monkeypatch.setenv("W2VLM_CACHE", str(tmp_path / "cache"))
     corpus = tmp_path / "reviews.txt"
     corpus.write_text("\n".join(REVIEWS) + "\n", encoding="utf-8")

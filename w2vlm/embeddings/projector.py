@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..artifacts import atomic_write, write_text
+from ..atomic_files import atomic_write, write_text
 
 VECTORS_TSV = "vectors.tsv"
 METADATA_TSV = "metadata.tsv"

@@ -10,7 +10,7 @@ import zipfile
 
 import numpy as np
 
-from .. import artifacts
+from .. import atomic_files
 from ..version import __version__
 from ..errors import ArtifactError
 from .subword_vectors import SubwordVectors
@@ -30,7 +30,7 @@ def write_subword_file(vectors, path):
               "vectors": vectors.vectors, **vectors.subwords.arrays()}
     if vectors.counts is not None:
         arrays["counts"] = vectors.counts
-    artifacts.atomic_write(path, lambda handle: np.savez(handle, **arrays))
+    atomic_files.atomic_write(path, lambda handle: np.savez(handle, **arrays))
     return path
 
 
@@ -46,7 +46,7 @@ def is_subword_file(path):
 def read_subword_file(path):
     """A WordVectors with ``subwords`` from a file ``write_subword_file`` wrote (ArtifactError if damaged)."""
     from .vectors import WordVectors
-    arrays = artifacts.load_arrays(path)
+    arrays = atomic_files.load_arrays(path)
     try:
         meta = json.loads(str(arrays.pop(_META)))
         if meta.get("format") != FORMAT:

@@ -15,7 +15,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .. import backend
-from ..artifacts import write_json
+from ..atomic_files import write_json
 from ..errors import TrainingError
 from .cbow import MODELS, init_weights
 from .runners import FastRun, ReferenceRun

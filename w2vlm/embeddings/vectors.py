@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import artifacts
+from .. import atomic_files
 from ..backend import to_cpu
 from ..errors import ArtifactError, QueryError
 from ..model_dir import check_output, write_directory
@@ -300,14 +300,14 @@ class WordVectors:
             arrays.update(self.subwords.arrays())
 
         def write(stage):
-            artifacts.save_arrays(stage / artifacts.PARAMS, arrays)
-            self.vocab.save(stage / artifacts.VOCAB)
+            atomic_files.save_arrays(stage / atomic_files.PARAMS, arrays)
+            self.vocab.save(stage / atomic_files.VOCAB)
             if all(word.split() == [word] for word in self.words):
                 word2vec_format.write_word2vec(stage / VECTORS_TEXT, self.words, self.vectors, binary=False)
             else:
                 logger.warning("not writing %s: some words contain whitespace (use `w2vlm export --replace-spaces "
                                "_`)", directory / VECTORS_TEXT)
-            artifacts.save_config(stage, "embeddings", config)
+            atomic_files.save_config(stage, "embeddings", config)
 
         write_directory(directory, write)
         if tokenizer_config != self.tokenizer_config:  # queries now tokenize as the saved model says
@@ -320,12 +320,12 @@ class WordVectors:
         """Read a directory written by ``save`` (ArtifactError when it is missing, of another kind or damaged);
         a run stopped before its last epoch loads with a warning."""
         directory = Path(directory)
-        config = artifacts.load_config(directory, "embeddings")
+        config = atomic_files.load_config(directory, "embeddings")
         if warn_incomplete and config.get("incomplete"):
             logger.warning("warning: %s holds an incomplete model (training was interrupted); continue it with "
                            "w2vlm train-embeddings --resume %s", directory, directory)
-        vocab_data = artifacts.read_json(directory / artifacts.VOCAB)
-        arrays = artifacts.load_arrays(directory / artifacts.PARAMS)
+        vocab_data = atomic_files.read_json(directory / atomic_files.VOCAB)
+        arrays = atomic_files.load_arrays(directory / atomic_files.PARAMS)
         vectors = arrays.pop("vectors", None)
 
         def damaged(problem):
@@ -334,11 +334,11 @@ class WordVectors:
         try:   # Vocab.save's layout, or the older {"words", "counts"} one
             vocab = Vocab.from_dict(vocab_data if isinstance(vocab_data, dict) else {})
         except (ValueError, TypeError) as exc:
-            raise damaged(f"{artifacts.VOCAB} has {exc}" if "no list" in str(exc) else exc) from None
+            raise damaged(f"{atomic_files.VOCAB} has {exc}" if "no list" in str(exc) else exc) from None
         if vectors is None or vectors.ndim != 2 or vectors.dtype.kind != "f":
-            raise damaged(f"{artifacts.PARAMS} has no 2-D float 'vectors' array")
+            raise damaged(f"{atomic_files.PARAMS} has no 2-D float 'vectors' array")
         if config.get("dim", vectors.shape[1]) != vectors.shape[1]:
-            raise damaged(f"{artifacts.CONFIG} says dim {config.get('dim')}, the vectors have {vectors.shape[1]}")
+            raise damaged(f"{atomic_files.CONFIG} says dim {config.get('dim')}, the vectors have {vectors.shape[1]}")
         subwords = None
         if isinstance(config.get("subwords"), dict):
             subwords = SubwordVectors.from_artifact(config["subwords"], arrays, vectors.shape[1])

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-from ..artifacts import atomic_write
+from ..atomic_files import atomic_write
 from ..errors import ArtifactError
 
 logger = logging.getLogger("w2vlm")

@@ -1,6 +1,6 @@
 """Language models: RNNLM (RNN/LSTM, dropout, weight tying), the train_lm recipe, perplexity and generation."""
 
-from .artifact import LanguageModel, load_lm, save_lm
+from .checkpoint import LanguageModel, load_lm, save_lm
 from .evaluate import Perplexity, count_characters, perplexity, score_stream
 from .generate import generate_text, stream_text
 from .model import LMConfig, RNNLM

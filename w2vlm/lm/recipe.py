@@ -5,13 +5,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import artifacts
+from .. import atomic_files
 from ..backend import seed_everything
 from ..errors import RunFinished, TrainingError
 from ..model_dir import check_output
 from ..resume import check_same_corpus
 from ..text import Vocab, get_tokenizer, tokenizer_from_config
-from .artifact import LMCheckpoint, LanguageModel, load_resume
+from .checkpoint import LMCheckpoint, LanguageModel, load_resume
 from .data import init_embeddings, prepare_lm_data
 from .model import LMConfig, RNNLM
 from .train import TrainConfig, train
@@ -36,7 +36,7 @@ def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid
     """
     output = Path(output)
     check_output(output, "lm")       # before any tokenizing or training
-    saved = artifacts.load_config(resume, "lm") if resume else None
+    saved = atomic_files.load_config(resume, "lm") if resume else None
     model_options = dict(model if model is not None else _saved(saved, "model"))
     model_options.pop("vocab_size", None)
     config = training if isinstance(training, TrainConfig) else TrainConfig.from_dict(
@@ -47,7 +47,7 @@ def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid
     if saved is not None:
         check_same_corpus(saved.get("run", {}).get("corpus_digest"), digest, resume)
         tokenizer = tokenizer_from_config(saved["tokenizer"])
-        vocab = Vocab.load(Path(resume) / artifacts.VOCAB)
+        vocab = Vocab.load(Path(resume) / atomic_files.VOCAB)
     tokenizer = tokenizer if tokenizer is not None else get_tokenizer()
     data = prepare_lm_data(corpus, tokenizer, valid=valid, test=test, vocab=vocab, min_count=min_count,
                            max_vocab=max_vocab, workers=workers, scheduler=scheduler, progress=progress)

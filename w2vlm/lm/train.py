@@ -9,7 +9,7 @@ from ..backend import array_module
 from ..errors import TrainingError
 from ..interrupt import DeferInterrupt
 from ..nn.optim import SGD, Adam, clip_grads
-from .artifact import restore_training
+from .checkpoint import restore_training
 from .batching import BPTTBatches
 from .evaluate import score_stream
 

@@ -4,7 +4,7 @@ import io
 import os
 from pathlib import Path
 
-from ..artifacts import write_bytes
+from ..atomic_files import write_bytes
 from ..errors import PlotError
 
 FORMATS = (".png", ".svg", ".pdf")

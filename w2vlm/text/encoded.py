@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import artifacts
+from .. import atomic_files
 from ..errors import ArtifactError
 from . import shards as shard_files
 
@@ -30,7 +30,7 @@ class EncodedCorpus:
         """Read the index and types of a shard directory; with ``verify`` check every file's sha256 first.
         A damaged or incomplete directory raises ArtifactError naming the file."""
         directory = Path(directory)
-        index = artifacts.read_json(directory / shard_files.INDEX)
+        index = atomic_files.read_json(directory / shard_files.INDEX)
         if not isinstance(index, dict) or index.get("kind") != shard_files.KIND:
             raise ArtifactError(f"{directory} is not a w2vlm shard directory (its {shard_files.INDEX} is of "
                                 f"another kind); write one with `w2vlm encode CORPUS -o DIR`")

@@ -19,7 +19,7 @@ import os
 
 import numpy as np
 
-from .. import artifacts
+from .. import atomic_files
 
 FORMAT = 2
 INDEX = "index.json"
@@ -43,7 +43,7 @@ def write_file(path, data):
         with fsspec.open(path, "wb") as handle:
             handle.write(data)
     else:
-        artifacts.write_bytes(path, data)
+        atomic_files.write_bytes(path, data)
     return hashlib.sha256(data).hexdigest()
 
 

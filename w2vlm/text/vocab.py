@@ -4,7 +4,7 @@ import difflib
 
 import numpy as np
 
-from .. import artifacts
+from .. import atomic_files
 from ..errors import ArtifactError, UnknownWordError
 
 
@@ -122,12 +122,12 @@ class Vocab:
 
     def save(self, path):
         """Write ``{"words", "counts", "unk", "eos"}`` as UTF-8 JSON, atomically."""
-        artifacts.write_json(path, self.to_dict())
+        atomic_files.write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path):
         """Read ``save``'s file; the older embeddings layout ``{"words", "counts"}`` (no unk/eos) loads too."""
-        data = artifacts.read_json(path)
+        data = atomic_files.read_json(path)
         try:
             return cls.from_dict(data)
         except (KeyError, TypeError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""Model directories on disk: config.json + vocab.json + params.npz, written atomically, read without pickle."""
+"""Atomic file I/O for model directories: JSON, npz without pickle, config.json kinds (temp name, then rename)."""
 
 import json
 import os

@@ -1,12 +1,12 @@
-"""The LM directory (lm/artifact.py): save/load round trip, damaged parameters, the resume file, the start id."""
+"""The LM directory (lm/checkpoint.py): save/load round trip, damaged parameters, the resume file, the start id."""
 
 import numpy as np
 import pytest
 
-from w2vlm import artifacts
+from w2vlm import atomic_files
 from w2vlm.errors import ArtifactError
 from w2vlm.lm import LMConfig, RNNLM
-from w2vlm.lm.artifact import (RESUME, load_lm, load_params, load_resume, restore_training, save_lm, save_resume,
+from w2vlm.lm.checkpoint import (RESUME, load_lm, load_params, load_resume, restore_training, save_lm, save_resume,
                                start_id)
 from w2vlm.nn.optim import Adam
 from w2vlm.text import Vocab
@@ -52,7 +52,7 @@ def test_parameters_that_do_not_fit_the_config_are_an_artifact_error(tmp_path):
 
 def test_missing_vocab_is_named(tmp_path):
     save_lm(tmp_path / "lm", small_lm(), vocab(), {"name": "whitespace"})
-    (tmp_path / "lm" / artifacts.VOCAB).unlink()
+    (tmp_path / "lm" / atomic_files.VOCAB).unlink()
     with pytest.raises(ArtifactError, match="vocab.json is missing"):
         load_lm(tmp_path / "lm")
 
@@ -82,7 +82,7 @@ def test_resume_file_round_trips_params_optimizer_and_generators(tmp_path):
 def test_resume_without_file_or_state_says_what_to_do(tmp_path):
     with pytest.raises(ArtifactError, match="has no resume.npz"):
         load_resume(tmp_path)
-    artifacts.save_arrays(tmp_path / RESUME, {"param.x": np.zeros(2, np.float32)})
+    atomic_files.save_arrays(tmp_path / RESUME, {"param.x": np.zeros(2, np.float32)})
     with pytest.raises(ArtifactError, match="damaged"):
         load_resume(tmp_path)
 

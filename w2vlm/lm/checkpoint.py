@@ -1,4 +1,4 @@
-"""A language-model directory on disk: config.json (kind "lm"), vocab.json, params.npz, and resume.npz."""
+"""The LM directory: config.json, vocab.json, the best model (params.npz) and the training checkpoint (resume.npz)."""
 
 import json
 from dataclasses import dataclass
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import artifacts
+from .. import atomic_files
 from ..errors import ArtifactError
 from ..nn.optim import Adam
 
@@ -43,9 +43,9 @@ def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None,
     config.update(info or {})
 
     def write(stage):
-        artifacts.save_arrays(stage / artifacts.PARAMS, model.state_dict())
-        vocab.save(stage / artifacts.VOCAB)
-        artifacts.save_config(stage, "lm", config)
+        atomic_files.save_arrays(stage / atomic_files.PARAMS, model.state_dict())
+        vocab.save(stage / atomic_files.VOCAB)
+        atomic_files.save_config(stage, "lm", config)
 
     write_directory(directory, write, keep=keep)
 
@@ -56,15 +56,15 @@ def load_lm(directory, xp=np, rng=None, fused=True):
     from ..text.vocab import Vocab
     from .model import LMConfig, RNNLM
     directory = Path(directory)
-    config = artifacts.load_config(directory, "lm")
+    config = atomic_files.load_config(directory, "lm")
     try:
         model_config = LMConfig.from_dict(config["model"])
         tokenizer_config = config["tokenizer"]
     except (KeyError, TypeError) as exc:
-        raise ArtifactError(f"{directory / artifacts.CONFIG} lacks {exc}; the model directory is damaged") from None
-    vocab = _load_vocab(Vocab, directory / artifacts.VOCAB)
+        raise ArtifactError(f"{directory / atomic_files.CONFIG} lacks {exc}; the model directory is damaged") from None
+    vocab = _load_vocab(Vocab, directory / atomic_files.VOCAB)
     model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0), fused=fused)
-    load_params(model, artifacts.load_arrays(directory / artifacts.PARAMS), directory)
+    load_params(model, atomic_files.load_arrays(directory / atomic_files.PARAMS), directory)
     model.eval()
     return LanguageModel(model=model, vocab=vocab, tokenizer=tokenizer_from_config(tokenizer_config), config=config)
 
@@ -108,7 +108,7 @@ class LMCheckpoint:
         self.owned = True
 
     def restore_best(self, model):
-        load_params(model, artifacts.load_arrays(self.directory / artifacts.PARAMS), self.directory)
+        load_params(model, atomic_files.load_arrays(self.directory / atomic_files.PARAMS), self.directory)
 
     def save_state(self, model, optimizer, history_state):
         """resume.npz after an epoch: see ``save_resume``."""
@@ -133,7 +133,7 @@ def save_resume(directory, model, optimizer, history_state):
             arrays[f"optim.{key}"] = value
     state = dict(state, optimizer=scalars)
     arrays["state"] = np.array(json.dumps(state))
-    artifacts.save_arrays(Path(directory) / RESUME, arrays)
+    atomic_files.save_arrays(Path(directory) / RESUME, arrays)
 
 
 def restore_training(model, optimizer, resume, xp=np):
@@ -160,13 +160,13 @@ def load_resume(directory):
     if not path.exists():
         raise ArtifactError(f"{directory} has no {RESUME}; --resume needs the output directory of an earlier "
                             f"train-lm run that completed at least one epoch")
-    arrays = artifacts.load_arrays(path)
+    arrays = atomic_files.load_arrays(path)
     try:
         state = json.loads(str(arrays.pop("state")))
         if not isinstance(state, dict) or not isinstance(state.get("history"), dict):
             raise ValueError("no training history")
     except (KeyError, ValueError):
-        raise ArtifactError(f"{path} is damaged (no training state); {artifacts.what_to_do(path)}") from None
+        raise ArtifactError(f"{path} is damaged (no training state); {atomic_files.what_to_do(path)}") from None
     params = {k[len("param."):]: v for k, v in arrays.items() if k.startswith("param.")}
     optim = {k[len("optim."):]: v for k, v in arrays.items() if k.startswith("optim.")}
     return params, optim, state
