@@ -2,7 +2,6 @@
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -98,19 +97,15 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
         source, _ = open_inputs(corpus, **text_options)
         check_same_corpus(point.corpus_digest, getattr(source, "digest", None) or source.fingerprint(), resume)
     encoded, _ = encode_inputs(corpus, progress=not settings.quiet, **text_options)
-    with StopRequest("stopping after the current block; the vectors so far will be saved (Ctrl-C again to "
-                     "abort without saving)") as stop:
-        vectors, history = train_embeddings(encoded, config, xp=xp, progress=not settings.quiet, fused=settings.fused,
-                                 resume=point, stop=stop)
     text = {name: text_options[name] for name in ("encoding", "errors", "normalize", "column", "delimiter")
             if name in text_options}
-    saved = dict(asdict(config), corpus=encoded.description, corpus_specs=list(corpus),
-                 corpus_digest=encoded.digest, text=text, device=settings.device,
-                 incomplete=history.interrupted, run_state=history.state,
-                 training={"loss": history.loss, "words_per_sec": history.words_per_sec,
-                           "train_seconds": history.train_seconds, "raw_words": history.raw_words})
+    run = {"corpus_specs": list(corpus), "text": text, "device": settings.device}   # what --resume re-reads
+    with StopRequest("stopping after the current block; the vectors so far will be saved (Ctrl-C again to "
+                     "abort without saving)") as stop:
+        vectors, history = train_embeddings(encoded, config, xp=xp, progress=not settings.quiet,
+                                            fused=settings.fused, resume=point, stop=stop, run=run)
     with DeferInterrupt():   # a Ctrl-C now lands after the save, never inside it
-        vectors.save(output, config=saved)
+        vectors.save(output)
     if metrics is not None:
         write_metrics(metrics, history, config)
     draw_curves(history.metrics(config), plot)

@@ -106,3 +106,17 @@ def test_too_small_corpus_names_the_fix():
 
 def test_history_without_epochs_has_nan_loss():
     assert np.isnan(History(raw_words=10).loss)
+
+
+def test_the_library_assembles_config_json_as_the_cli_writes_it(tmp_path):
+    from tests.embeddings.test_subword_train import eojeol_corpus
+    from w2vlm.embeddings import WordVectors, train_embeddings
+    encoded = eojeol_corpus(tmp_path, lines=80)
+    config = Word2VecConfig(dim=8, min_count=1, epochs=1, sample=0.0)
+    vectors, history = train_embeddings(encoded, config, progress=False, run={"corpus_specs": ["x.txt"]})
+    vectors.save(tmp_path / "v")
+    saved = WordVectors.load(tmp_path / "v").config
+    assert saved["dim"] == 8 and saved["corpus_digest"] == encoded.digest and saved["corpus"] == encoded.description
+    assert saved["training"]["loss"] == pytest.approx(history.loss) and saved["incomplete"] is False
+    assert saved["run_state"] == history.state and saved["corpus_specs"] == ["x.txt"]
+    assert saved["kind"] == "embeddings" and saved["tokenizer"]["name"] == "whitespace"

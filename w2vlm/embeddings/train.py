@@ -17,9 +17,11 @@ from tqdm.auto import tqdm
 from .. import backend
 from ..atomic_files import write_json
 from ..errors import TrainingError
+from ..text.vocab import Vocab
 from .cbow import MODELS, init_weights
 from .runners import FastRun, ReferenceRun
 from .subword_train import SubwordRows
+from .vectors import WordVectors
 from .sampling import UnigramSampler, keep_probabilities
 from .stream import ArrayStream, CorpusStream
 
@@ -203,14 +205,14 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
     return W_in, W_out, history
 
 
-def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resume=None, stop=None):
+def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resume=None, stop=None, run=None):
     """Word vectors from an ``EncodedCorpus``: vocabulary (min_count, max_vocab), OOV words dropped, then training.
 
-    Returns ``(WordVectors, history)``; the vectors carry the output weights and the tokenizer settings.
+    Returns ``(WordVectors, history)``; the vectors carry the output weights, the tokenizer settings and the whole
+    config.json (settings, corpus description and digest, training summary, resume state, plus ``run``: how the
+    caller started the run), so ``vectors.save(dir)`` writes the artifact ``w2vlm train-embeddings`` writes.
     ``resume``/``stop``: as for ``train_word2vec``; a resumed run must build the same vocabulary.
     """
-    from ..text.vocab import Vocab
-    from .vectors import WordVectors
     vocab = Vocab.from_counts(encoded.types, encoded.counts, min_count=config.min_count,
                               max_size=config.max_vocab, specials=())
     if len(vocab) < 2:
@@ -228,8 +230,12 @@ def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resum
                                                  resume=resume, stop=stop)
     if subword_rows is not None:
         W_in, subwords = subword_rows.split(W_in)
-    vectors = WordVectors(vocab.words, W_in, vocab.counts, config=asdict(config), subwords=subwords,
-                          tokenizer_config=encoded.tokenizer_config, extra_arrays={"output_weights": W_out})
+    saved = dict(asdict(config), corpus=encoded.description, corpus_digest=encoded.digest,
+                 incomplete=history.interrupted, run_state=history.state,
+                 training={"loss": history.loss, "words_per_sec": history.words_per_sec,
+                           "train_seconds": history.train_seconds, "raw_words": history.raw_words}, **(run or {}))
+    vectors = WordVectors(vocab, W_in, config=saved, subwords=subwords, tokenizer_config=encoded.tokenizer_config,
+                          extra_arrays={"output_weights": W_out})
     return vectors, history
 
 
