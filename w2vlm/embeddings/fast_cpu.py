@@ -10,6 +10,8 @@ with the layered reference in ``cbow.py``.
 import numpy as np
 from numba import njit, prange
 
+from .prefetch import prefetch_row
+
 _MUL = np.uint64(0x2545F4914F6CDD1D)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _S12, _S25, _S27, _S32, _S40 = (np.uint64(s) for s in (12, 25, 27, 32, 40))
@@ -55,9 +57,13 @@ def _logistic_updates(h, W_out, target, negs, lr, work):
     """Positive target + negatives: update their W_out rows, add lr * (-dL/dh) into ``work``; return the loss.
 
     The loss -sum(log p) is taken as -log(prod p) in float64: one log per prediction instead of one per word
-    (each p is floored at 1e-30, which only matters for terms above 69 nats).
+    (each p is floored at 1e-30, which only matters for terms above 69 nats). All the W_out rows are prefetched
+    first, so their cache misses overlap instead of coming one after another.
     """
     dim = h.shape[0]
+    prefetch_row(W_out, target)
+    for d in range(negs.shape[0]):
+        prefetch_row(W_out, negs[d])
     likelihood = 1.0
     for d in range(negs.shape[0] + 1):
         if d == 0:

@@ -9,6 +9,8 @@ Skip-gram follows fastText's orientation (the centre word's subwords predict eac
 are written once per centre word with the sum of the per-context updates, while the composed vector in the
 registers moves by ``gain * update`` after each context: the same numbers fastText's row-by-row writes give
 (``gain`` is 1 unless a row is listed twice), at one pass over the rows instead of one per context word.
+Rows read soon (the negatives just drawn, the next centre word's or the entering context word's subword
+rows) are prefetched (``prefetch.py``), a cache hint that changes no value.
 ``cbow_step``/``skipgram_step`` run one update with given negatives for the tests against ``fasttext.py``.
 """
 
@@ -16,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fast_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
+from .prefetch import prefetch_row
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -26,6 +29,13 @@ def _add_rows(W_in, rows, first, last, out):
         r = rows[e]
         for k in range(dim):
             out[k] += W_in[r, k]
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _prefetch_word(W_in, row_offsets, rows, word):
+    """Start loading ``word``'s input rows into cache (a hint only: values are untouched)."""
+    for e in range(row_offsets[word], row_offsets[word + 1]):
+        prefetch_row(W_in, rows[e])
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -113,6 +123,9 @@ def _train_chunk(W_in, W_out, row_offsets, rows, gains, ids, offsets, first, las
             if hi - lo <= 1:
                 continue
             contexts += hi - lo - 1
+            ahead = i + 1 if not cbow else i + window  # skip-gram: the next centre; CBOW: the word entering
+            if ahead < n:
+                _prefetch_word(W_in, row_offsets, rows, words[ahead])
             if cbow:
                 state = draw_into(negs, state, alias_prob, alias)
                 loss += _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, i, negs, lr, hidden, work, False)
