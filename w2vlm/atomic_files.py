@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .version import __version__
+from .backend import to_cpu
 from .errors import ArtifactError
 from .model_dir import KIND_NAMES, current_umask, restore_backup
+from .version import __version__
 
 CONFIG = "config.json"
 VOCAB = "vocab.json"
@@ -77,7 +78,6 @@ def what_to_do(path):
 
 def save_arrays(path, arrays):
     """Atomically save a dict of arrays as .npz (float arrays stored as float32 on the CPU)."""
-    from .backend import to_cpu
     host = {}
     for name, value in arrays.items():
         value = np.asarray(to_cpu(value))

@@ -17,8 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backend import get_xp
 from ..errors import TrainingError
+from ..nn.optim import SGD
+from .cbow import CBOW, SkipGram
 from .runners import learning_rate
+from .sampling import UnigramSampler, keep_probabilities
 
 BLOCK_WORDS = 1 << 22  # positions per launch: one host sync (loss, progress) per block
 THREADS = 256
@@ -45,7 +49,6 @@ _MODULES = {}  # (cupy module, configuration) -> RawModule
 
 def kernels(dim, negatives, window, vec=None, min_blocks=0):
     """The compiled RawModule for a configuration (NVRTC, cached per process and on disk by CuPy)."""
-    from ..backend import get_xp
     cupy = get_xp("gpu")
     hopper = int(cupy.cuda.Device().compute_capability) >= 90  # float4 atomicAdd needs sm_90
     vec = vec or (4 if dim % 4 == 0 and hopper else 1)
@@ -231,8 +234,6 @@ def self_check(cupy, dim, negatives, window):
     """None when the fused kernels of this configuration agree with the layered model on a tiny input, else what
     differs (``nn.fused.self_checked`` runs it once per process): CBOW and skip-gram steps on examples that share no
     rows, and the contexts the training kernels' position walk finds, against a host re-count."""
-    from ..nn.optim import SGD
-    from .cbow import CBOW, SkipGram
     rng = np.random.default_rng(0)
     vocab, batch, width, lr = 32 + 8 * (1 + negatives), 4, 4, 0.05
     W_in, W_out = (rng.standard_normal((vocab, dim)).astype(np.float32) * 0.3 for _ in range(2))
@@ -260,7 +261,6 @@ def self_check(cupy, dim, negatives, window):
 
 def _check_contexts(cupy, dim, negatives, window):
     """The probe kernel (the training kernels' position walk) against a host re-count of the nearest kept words."""
-    from .sampling import UnigramSampler, keep_probabilities
     rng = np.random.default_rng(1)
     lengths = np.array([0, 7, 1, 40, 3, 0, 25])
     ids = rng.integers(0, 12, lengths.sum()).astype(np.int32)

@@ -11,9 +11,10 @@ import zipfile
 import numpy as np
 
 from .. import atomic_files
-from ..version import __version__
 from ..errors import ArtifactError
+from ..version import __version__
 from .subword_vectors import SubwordVectors
+from .vectors import WordVectors
 
 FORMAT = "w2vlm-subwords"
 _META = "meta"
@@ -45,7 +46,6 @@ def is_subword_file(path):
 
 def read_subword_file(path):
     """A WordVectors with ``subwords`` from a file ``write_subword_file`` wrote (ArtifactError if damaged)."""
-    from .vectors import WordVectors
     arrays = atomic_files.load_arrays(path)
     try:
         meta = json.loads(str(arrays.pop(_META)))

@@ -19,11 +19,13 @@ from ..atomic_files import write_json
 from ..errors import TrainingError
 from ..text.vocab import Vocab
 from .cbow import MODELS, init_weights
+from .run_state import check_divergence, restore, resume_weights, snapshot
 from .runners import FastRun, ReferenceRun
-from .subword_train import SubwordRows
-from .vectors import WordVectors
 from .sampling import UnigramSampler, keep_probabilities
 from .stream import ArrayStream, CorpusStream
+from .subword_train import SubwordRows
+from .subwords import SubwordScheme
+from .vectors import WordVectors
 
 log = logging.getLogger("w2vlm")
 
@@ -55,7 +57,6 @@ class Word2VecConfig:
 
     def subword_scheme(self):
         """The SubwordScheme of a --subwords model, else None."""
-        from .subwords import SubwordScheme
         return SubwordScheme(self.subwords, self.min_n, self.max_n, self.buckets) if self.subwords else None
 
     def __post_init__(self):
@@ -134,7 +135,6 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
                           kernel_options=None, subword_rows=None, resume=None, stop=None):
     """:func:`train_word2vec` on an id stream (``stream.py``): the CPU kernel reads it piece by piece, so memory
     does not grow with the corpus; the CUDA runner and the layered path take it whole."""
-    from .run_state import check_divergence, restore, resume_weights, snapshot
     counts = np.asarray(counts, dtype=np.int64)
     n_words = stream.n_tokens
     if n_words < 2 or len(counts) < 2:

@@ -8,7 +8,11 @@ import numpy as np
 
 from .. import atomic_files
 from ..errors import ArtifactError
+from ..model_dir import write_directory
 from ..nn.optim import Adam
+from ..text.tokenize import tokenizer_from_config
+from ..text.vocab import Vocab
+from .model import LMConfig, RNNLM
 
 RESUME = "resume.npz"   # last completed epoch: params, optimizer state, lr, RNG state, history (one atomic file)
 
@@ -36,7 +40,6 @@ def start_id(vocab):
 def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None, keep=()):
     """Write params.npz, vocab.json and config.json as one new directory swapped in whole (``keep``: names of
     files carried over from the current version, e.g. resume.npz)."""
-    from ..model_dir import write_directory
     config = {"model": model.config.to_dict(), "tokenizer": dict(tokenizer_config), "vocab_size": len(vocab)}
     if training is not None:
         config["training"] = training
@@ -52,9 +55,6 @@ def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None,
 
 def load_lm(directory, xp=np, rng=None, fused=True):
     """Rebuild the model, vocabulary and tokenizer of a ``train-lm`` directory (``fused``: see ``RNNLM``)."""
-    from ..text.tokenize import tokenizer_from_config
-    from ..text.vocab import Vocab
-    from .model import LMConfig, RNNLM
     directory = Path(directory)
     config = atomic_files.load_config(directory, "lm")
     try:

@@ -5,7 +5,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..backend import array_module, to_cpu
 from ..errors import CorpusError, TrainingError
+from ..text.encode import EncodedCorpus, encode_corpus
+from ..text.vocab import Vocab
+from .stream import write_token_stream
 
 logger = logging.getLogger("w2vlm")
 
@@ -33,8 +37,6 @@ def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min
     ``ptb``); else the last 10% of the training lines (the first half of them for validation and, when no
     test text exists, the second half for testing). ``vocab`` (from a model being resumed) is reused as is.
     """
-    from ..text.encode import EncodedCorpus, encode_corpus
-    from .stream import write_token_stream
     if isinstance(corpus, EncodedCorpus):
         encoded = corpus
     else:
@@ -74,7 +76,6 @@ def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min
 
 def build_vocab(encoded, train_lines, min_count=1, max_vocab=None):
     """Vocabulary of the first ``train_lines`` lines, ``<unk>`` and ``<eos>`` first (unless the text has them)."""
-    from ..text.vocab import Vocab
     types, counts = encoded.types, np.asarray(encoded.counts)
     if train_lines < encoded.n_lines:
         counts = encoded.line_counts(train_lines)
@@ -90,7 +91,6 @@ def build_vocab(encoded, train_lines, min_count=1, max_vocab=None):
 
 
 def _encode_other(corpus, tokenizer, vocab, workers, progress):
-    from ..text.encode import encode_corpus
     ids, _ = encode_corpus(corpus, tokenizer, workers=workers, progress=progress).to_ids(vocab, oov="unk", eos=True)
     return ids
 
@@ -110,7 +110,6 @@ def init_embeddings(model, vocab, vectors):
             rows.append(row)
             sources.append(known[word])
     if rows:
-        from ..backend import array_module, to_cpu
         xp = array_module(W)
         source = np.asarray(to_cpu(vectors.vectors))[sources].astype(W.dtype)
         W[xp.asarray(np.array(rows))] = xp.asarray(source)

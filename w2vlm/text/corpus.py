@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import CorpusError
 from . import catalog, columns
+from .replacements import ReplacementCount
 
 logger = logging.getLogger("w2vlm")
 
@@ -148,7 +149,6 @@ def _read_lines(source, encoding, errors, normalize, start=0, end=None):
             lines = _without_bom(lines)
         counter = None
         if errors == "replace" and start == 0 and end is None:   # a whole file: say what was replaced
-            from .replacements import ReplacementCount
             counter = ReplacementCount(source, encoding)
             lines = counter.count(lines)
         if plan is not None:
