@@ -12,6 +12,8 @@ _LINE_BYTES = 64
 def prefetch_row(typingctx, matrix, row):
     """Issue one read prefetch per cache line of ``matrix[row]`` (2-D, C-contiguous); returns nothing.
 
+    The intrinsic is declared with its typed-pointer name (``p0i8``): LLVM 14 (numba 0.59, the oldest we allow)
+    needs it, and newer LLVMs remangle it to ``p0``.
     Only a hint (LLVM's ``llvm.prefetch``): it never faults and never changes a result, so the kernels may call it
     for rows they will read a little later (negatives drawn, the next word's subword rows).
     """
@@ -27,7 +29,7 @@ def prefetch_row(typingctx, matrix, row):
         start = builder.bitcast(builder.gep(array.data, [index]), cgutils.voidptr_t)
         i32 = ir.IntType(32)
         hint = ir.FunctionType(ir.VoidType(), [cgutils.voidptr_t, i32, i32, i32])
-        prefetch = cgutils.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0")
+        prefetch = cgutils.get_or_insert_function(builder.module, hint, "llvm.prefetch.p0i8")
         lines = builder.udiv(builder.add(builder.mul(columns, context.get_constant(types.intp, width)),
                                          context.get_constant(types.intp, _LINE_BYTES - 1)),
                              context.get_constant(types.intp, _LINE_BYTES))
