@@ -99,9 +99,9 @@ def main():
     data, eval_dir = Path(args.data), Path(args.data) / "en-eval"
     train_path = data / "ptb" / "ptb.train.txt"
     sentences = [line.split() for line in train_path.read_text(encoding="utf-8").splitlines() if line.split()]
-    with tempfile.TemporaryDirectory() as cache:
-        encoded = encode_corpus(open_corpus([str(train_path)]), get_tokenizer("whitespace"), cache_dir=cache,
-                                progress=False)
+    cache = tempfile.TemporaryDirectory()  # training memory-maps the shards from here: keep it until main returns
+    encoded = encode_corpus(open_corpus([str(train_path)]), get_tokenizer("whitespace"), cache_dir=cache.name,
+                            progress=False)
     assert encoded.n_tokens == sum(map(len, sentences)), "both systems must see the same tokens"
 
     speed = {(system, t): [] for system in ("gensim", "w2vlm") for t in args.threads}
