@@ -9,8 +9,8 @@ import numpy as np
 from w2vlm import backend, check_file_output, write_json
 from w2vlm.errors import RunFinished
 from w2vlm.embeddings import WordVectors
-from w2vlm.lm import TrainConfig, count_characters, generate_text, load_lm, score_stream, stream_text, train_lm
-from w2vlm.text import encode_corpus, open_corpus
+from w2vlm.lm import TrainConfig, generate_text, load_lm, score_perplexity, stream_text, train_lm
+from w2vlm.text import open_corpus
 
 from .lm_resume import resumed_settings
 from .options import column_options, corpus_options, open_inputs, parallel_options
@@ -152,24 +152,17 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
     Every token counts, <eos> after every line included; words outside the vocabulary count as <unk>.
     """
     backend.set_threads(threads)
-    lm = load_lm(model_dir, xp=backend.get_xp(settings.device), fused=settings.fused)
-    normalize = lm.config.get("run", {}).get("normalize")
-    text = open_corpus(list(corpus), encoding=encoding, errors=errors, normalize=normalize, split=split,
-                       column=column, delimiter=delimiter)
-    encoded = encode_corpus(text, lm.tokenizer, workers=workers, scheduler=scheduler, progress=not settings.quiet)
-    ids, _ = encoded.to_ids(lm.vocab, oov="unk", eos=True)
-    result = score_stream(lm.model, ids, lm.start_id, batch_size=batch_size, bptt=bptt, progress=not settings.quiet)
-    unk = int((ids == lm.vocab.unk_id).sum()) if lm.vocab.unk_id is not None else 0
-    characters = count_characters(text)
-    bpc = result.bits_per_character(characters)
+    result = score_perplexity(model_dir, list(corpus), split=split, encoding=encoding, errors=errors, column=column,
+                              delimiter=delimiter, batch_size=batch_size, bptt=bptt, workers=workers,
+                              scheduler=scheduler, xp=backend.get_xp(settings.device), fused=settings.fused,
+                              progress=not settings.quiet)
     if as_json:
-        click.echo(json.dumps({"perplexity": result.ppl, "bits_per_char": bpc, "tokens": result.tokens,
-                               "characters": characters, "unk_tokens": unk,
-                               "cross_entropy": result.nll / result.tokens, "tokens_per_sec": result.tokens_per_sec}))
+        click.echo(json.dumps(result.to_dict()))
     else:
         click.echo(f"{result.ppl:.2f}")
         logger.info("%s tokens (%s <unk>), %.3f nats/token; %.4f bits per character over %s characters",
-                    f"{result.tokens:,}", f"{unk:,}", result.nll / result.tokens, bpc, f"{characters:,}")
+                    f"{result.tokens:,}", f"{result.unk_tokens:,}", result.cross_entropy, result.bits_per_char,
+                    f"{result.characters:,}")
 
 
 @click.command("generate")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from w2vlm.lm import score_perplexity
 from w2vlm_cli.main import cli
 
 WORDS = "the cat sat on a mat dog ran to house big small red".split()
@@ -69,6 +70,9 @@ def test_perplexity_prints_a_number_and_json(model, corpus):
     assert as_json["characters"] == sum(len(line) + 1 for line in lines)
     nats = as_json["cross_entropy"] * as_json["tokens"]
     assert as_json["bits_per_char"] == pytest.approx(nats / math.log(2) / as_json["characters"], rel=1e-9)
+    api = score_perplexity(model, corpus, batch_size=1).to_dict()   # the command is this library call
+    assert {k: v for k, v in as_json.items() if k != "tokens_per_sec"} == \
+           {k: v for k, v in api.items() if k != "tokens_per_sec"}
 
 
 def test_generate_is_seeded_and_honours_skip_and_stop(model):

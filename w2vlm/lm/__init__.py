@@ -6,7 +6,9 @@ from .generate import generate_text, stream_text
 from .model import LMConfig, RNNLM
 from .protocol import LMProtocol
 from .recipe import train_lm
+from .scoring import TextPerplexity, score_perplexity
 from .train import History, TrainConfig
 
 __all__ = ["LMConfig", "RNNLM", "LMProtocol", "TrainConfig", "History", "train_lm", "LanguageModel",
-           "load_lm", "save_lm", "Perplexity", "count_characters", "perplexity", "score_stream", "generate_text", "stream_text"]
+           "load_lm", "save_lm", "Perplexity", "count_characters", "perplexity", "score_stream", "score_perplexity",
+           "TextPerplexity", "generate_text", "stream_text"]
