@@ -38,6 +38,7 @@ def jamo_model(eojeol_file, tmp_path):
 def test_train_with_jamo_subwords_saves_a_subword_artifact(jamo_model):
     config = json.loads((jamo_model / "config.json").read_text())
     assert config["subwords"] == {"kind": "jamo", "min_n": 3, "max_n": 6, "buckets": 500_000}
+    assert config["subword_updates"] == "window"
     vectors = WordVectors.load(jamo_model)
     assert vectors.subwords is not None and vectors.subwords.vector(HELD_OUT) is not None
 
@@ -45,8 +46,10 @@ def test_train_with_jamo_subwords_saves_a_subword_artifact(jamo_model):
 def test_char_subwords_with_ngram_lengths(eojeol_file, tmp_path):
     out = tmp_path / "char"
     result = _run("train-embeddings", eojeol_file, "-o", out, "--tokenizer", "whitespace", "--subwords", "char",
-                  "--min-n", 1, "--max-n", 2, "--dim", 8, "--min-count", 1, "--epochs", 1)
+                  "--min-n", 1, "--max-n", 2, "--dim", 8, "--min-count", 1, "--epochs", 1,
+                  "--subword-updates", "target")
     assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["subword_updates"] == "target"
     subwords = WordVectors.load(out).subwords
     assert (subwords.scheme.kind, subwords.scheme.min_n, subwords.scheme.max_n) == ("char", 1, 2)
     assert subwords.pieces("학교의") == ["<학", "학", "학교", "교", "의", "의>"]  # 교의: never seen
@@ -55,6 +58,7 @@ def test_char_subwords_with_ngram_lengths(eojeol_file, tmp_path):
 @pytest.mark.parametrize("options, message", [
     (("--subwords", "bpe"), "Invalid value for '--subwords'"),
     (("--subwords", "jamo", "--buckets", 0), "Invalid value for '--buckets'"),
+    (("--subwords", "jamo", "--subword-updates", "batch"), "Invalid value for '--subword-updates'"),
 ])
 def test_bad_subword_options_are_usage_errors(eojeol_file, tmp_path, options, message):
     result = _run("train-embeddings", eojeol_file, "-o", tmp_path / "x", *options)

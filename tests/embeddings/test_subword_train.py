@@ -53,9 +53,14 @@ def _neighbour_topic_accuracy(vectors):
     return np.mean(hits)
 
 
-@pytest.mark.parametrize("model", ["cbow", "skipgram"])
-def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model, tmp_path):
-    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model), progress=False)
+# CBOW: window-batched updates (the default) and fastText's per-target ones; skip-gram has one update rule
+MODELS_AND_UPDATES = [("cbow", "window"), ("cbow", "target"), ("skipgram", "window")]
+
+
+@pytest.mark.parametrize("model, updates", MODELS_AND_UPDATES)
+def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model, updates, tmp_path):
+    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, subword_updates=updates),
+                                        progress=False)
     assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
     assert _neighbour_topic_accuracy(vectors) > 0.9
     assert HELD_OUT not in vectors
@@ -126,8 +131,9 @@ def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
         WordVectors.load(tmp_path / "m")
 
 
-@pytest.mark.parametrize("model", ["cbow", "skipgram"])
-def test_two_hogwild_threads_learn_as_one_does(model, tmp_path):
-    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, threads=2), progress=False)
+@pytest.mark.parametrize("model, updates", MODELS_AND_UPDATES)
+def test_two_hogwild_threads_learn_as_one_does(model, updates, tmp_path):
+    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, threads=2,
+                                                                         subword_updates=updates), progress=False)
     assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
     assert _neighbour_topic_accuracy(vectors) > 0.9

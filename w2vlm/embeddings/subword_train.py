@@ -44,21 +44,34 @@ class SubwordRows:
         return words, SubwordVectors(self.scheme, self.row_buckets[by_bucket], ngram_rows)
 
 
+def window_batched(config):
+    """Whether the numba kernel trains this config with window-batched CBOW updates (``subword_window.py``)."""
+    return config.model == "cbow" and config.subword_updates == "window"
+
+
 class _SubwordFastRun(FastRun):
     """The numba subword kernel over blocks of lines (block and thread split as the word-level fast path)."""
 
+    @staticmethod
+    def describe(config, xp):
+        updates = ", window-batched CBOW updates" if window_batched(config) else ""
+        return f"numba kernel, {config.threads} thread(s){updates}"
+
     def __init__(self, table, *args):
-        from . import subword_cpu
-        self.table, self.subword_kernel = table, subword_cpu
+        from . import subword_cpu, subword_window   # numba: compiled on first use
+        self.table, self.subword_cpu, self.subword_window = table, subword_cpu, subword_window
         super().__init__(*args)
 
     def _block(self, ids, offsets, chunks, lr_start, lr_end):
         config, table = self.config, self.table
         self.stats[:] = 0
-        self.subword_kernel.train_block(
-            self.W_in, self.W_out, table.row_offsets, table.rows, table.gains, ids, offsets, chunks,
-            self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias, config.window,
-            config.shrink_window, config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
+        shared = (self.W_in, self.W_out, table.row_offsets, table.rows, table.gains, ids, offsets, chunks,
+                  self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias, config.window,
+                  config.shrink_window, config.negatives)
+        if window_batched(config):
+            self.subword_window.train_block(*shared, lr_start, lr_end, self.states, self.stats)
+        else:
+            self.subword_cpu.train_block(*shared, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
 
 
 class _SubwordReferenceRun(ReferenceRun):

@@ -29,6 +29,7 @@ from .vectors import WordVectors
 
 log = logging.getLogger("w2vlm")
 
+SUBWORD_UPDATES = ("window", "target")   # window-batched (subword_window.py) or fastText's per-target update
 MAX_LR = 1.0           # word2vec diverges well below this (gensim and word2vec.c start at 0.025 / 0.05)
 
 
@@ -54,6 +55,7 @@ class Word2VecConfig:
     min_n: int = 3
     max_n: int = 6
     buckets: int = 2_000_000
+    subword_updates: str = "window"  # window | target: how the numba kernel updates subword CBOW (subword_window.py)
 
     def subword_scheme(self):
         """The SubwordScheme of a --subwords model, else None."""
@@ -79,6 +81,9 @@ class Word2VecConfig:
             raise TrainingError(f"--sample must be >= 0 (got {self.sample}); 0 turns subsampling off")
         if self.subwords:
             self.subword_scheme()   # SubwordScheme checks its own fields
+        if self.subword_updates not in SUBWORD_UPDATES:
+            raise TrainingError(f"--subword-updates must be one of {', '.join(SUBWORD_UPDATES)} "
+                                f"(got {self.subword_updates!r})")
 
 
 @dataclass
@@ -160,7 +165,7 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
             trainer = run(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng, **options)
     log.info("training %s%s on %s words (%s distinct), dim %d, %d epochs, %s", config.model,
              " with subwords" if subword_rows is not None else "", f"{n_words:,}", f"{len(counts):,}", config.dim,
-             config.epochs, run.describe(config, xp))
+             config.epochs, type(trainer).describe(config, xp))
     start = restore(resume, trainer, history) if resume is not None else None
     for epoch in range(start.epoch if start else 0, config.epochs):
         part = start if start is not None and epoch == start.epoch else None
