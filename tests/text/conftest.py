@@ -27,7 +27,7 @@ def java_missing_reason():
 
 needs_java = pytest.mark.skipif(java_missing_reason() is not None, reason=str(java_missing_reason()))
 needs_mecab = pytest.mark.skipif(importlib.util.find_spec("mecab_ko") is None,
-                                 reason="mecab-ko is not installed (pip install 'w2vlm[mecab]')")
+                                 reason="mecab-ko is not installed (pip install 'w2vlm[korean]')")
 
 
 @pytest.fixture(scope="session")

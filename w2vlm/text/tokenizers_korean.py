@@ -95,7 +95,7 @@ def _mecab_tagger():
     try:
         import mecab_ko
     except ImportError:
-        raise TokenizerError("tokenizer 'mecab' needs the mecab-ko package: pip install 'w2vlm[mecab]' "
+        raise TokenizerError("tokenizer 'mecab' needs the mecab-ko package: pip install 'w2vlm[korean]' "
                              "(or use --tokenizer kiwi)") from None
     try:
         return mecab_ko.Tagger()
