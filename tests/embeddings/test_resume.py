@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from tests.embeddings.test_train import topic_corpus
-from w2vlm.embeddings import runners
 from w2vlm.embeddings.run_state import ResumePoint, check_divergence
 from w2vlm.embeddings.stream import ArrayStream
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec, train_word2vec_stream
@@ -41,11 +40,10 @@ def _stop_and_resume(ids, offsets, counts, config, fast, stops):
 
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
 @pytest.mark.parametrize("fast", [True, False])
-def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(monkeypatch, model, fast):
-    monkeypatch.setattr(runners, "BLOCK_WORDS", 700)        # several blocks per epoch on a tiny corpus
-    monkeypatch.setattr(runners, "REPORT_EVERY", 3)
+def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(model, fast):
     ids, offsets, counts, _ = topic_corpus(lines=300 if fast else 120)
-    config = _config(model, batch_size=8)
+    # several blocks (numba) or reports (layered) per epoch on a tiny corpus
+    config = _config(model, batch_size=8, block_words=700, report_batches=3)
     W_in, W_out, history = train_word2vec(ids, offsets, counts, config, fused=fast, progress=False)
     assert not history.interrupted and history.state["epoch"] == 3
     # stop mid-epoch 1, again at once (a zero-progress resume), then mid-epoch 2 and at an epoch boundary
@@ -70,10 +68,9 @@ class PiecewiseStream(ArrayStream):
             yield self.ids[lo:hi], self.line_offsets[first:last + 1] - lo
 
 
-def test_resume_across_stream_pieces(monkeypatch):
-    monkeypatch.setattr(runners, "BLOCK_WORDS", 500)   # block cuts fall inside and across pieces
+def test_resume_across_stream_pieces():
     ids, offsets, counts, _ = topic_corpus(lines=300)
-    config = _config("skipgram")
+    config = _config("skipgram", block_words=500)   # block cuts fall inside and across pieces
     W_in, W_out, _ = train_word2vec_stream(PiecewiseStream(ids, offsets, 70), counts, config, progress=False)
     resume = None
     for blocks in (3, 5, 2):
@@ -87,13 +84,38 @@ def test_resume_across_stream_pieces(monkeypatch):
     np.testing.assert_array_equal(R_out, W_out)
 
 
-def test_a_stop_mid_epoch_records_where_it_stopped(monkeypatch):
-    monkeypatch.setattr(runners, "BLOCK_WORDS", 700)
+def test_a_stop_mid_epoch_records_where_it_stopped():
     ids, offsets, counts, _ = topic_corpus(lines=300)
-    W_in, _, history = train_word2vec(ids, offsets, counts, _config("cbow"), progress=False, stop=StopAfter(2))
+    config = _config("cbow", block_words=700)
+    W_in, _, history = train_word2vec(ids, offsets, counts, config, progress=False, stop=StopAfter(2))
     state = history.state
     assert history.interrupted and state["epoch"] == 0 and 0 < state["position"] < len(ids)
-    assert history.epochs == [] and np.isfinite(W_in).all()
+    # the third block's end: the first line end at or after 3 x 700 words (stop() said yes after block 3)
+    assert 3 * 700 <= state["position"] < 3 * 700 + np.diff(offsets).max()
+    assert state["block_words"] == 700 and history.epochs == [] and np.isfinite(W_in).all()
+
+
+def test_a_run_stopped_mid_epoch_resumes_only_on_its_own_block_grid():
+    ids, offsets, counts, _ = topic_corpus(lines=300)
+    W_in, W_out, history = train_word2vec(ids, offsets, counts, _config("cbow", block_words=700), progress=False,
+                                          stop=StopAfter(2))
+    resume = ResumePoint(W_in, W_out, history.state)
+    with pytest.raises(ArtifactError, match=r"block_words=700\)"):
+        train_word2vec(ids, offsets, counts, _config("cbow", block_words=900), progress=False, resume=resume)
+    saved_before = dict(history.state)
+    del saved_before["block_words"]   # a state saved before the block size was recorded: the old default
+    with pytest.raises(ArtifactError, match=r"block_words=131072\)"):
+        train_word2vec(ids, offsets, counts, _config("cbow", block_words=700), progress=False,
+                       resume=ResumePoint(W_in, W_out, saved_before))
+    _, _, resumed = train_word2vec(ids, offsets, counts, _config("cbow", block_words=700), progress=False,
+                                   resume=resume)
+    assert not resumed.interrupted and len(resumed.epochs) == 3
+
+
+def test_block_sizes_must_be_positive():
+    for bad in (dict(block_words=0), dict(report_batches=0)):
+        with pytest.raises(TrainingError, match="block_words and report_batches must be at least 1"):
+            Word2VecConfig(**bad)
 
 
 def test_resume_weights_must_fit():

@@ -182,19 +182,19 @@ def pair_step(W_in, W_out, sources, targets, negatives, lr, vec=None):
 
 class GPURun:
     """The runner of ``train.train_word2vec`` for CuPy arrays: ``epoch(e)`` yields (words done, loss sum,
-    examples) once per block of BLOCK_WORDS positions (the only host syncs), with the learning rates of train.py's
-    one schedule; ``weights()`` returns host copies. ``totals`` accumulates (loss, examples, kept words, context
+    examples) once per block of ``launch_words`` positions (the only host syncs; default BLOCK_WORDS), with the
+    learning rates of train.py's one schedule; ``weights()`` returns host copies. ``totals`` accumulates (loss, examples, kept words, context
     words) over the run on the host."""
 
-    takes_kernel_options = True  # tile, blocks, vec, min_blocks (benchmarks)
+    takes_kernel_options = True  # tile, blocks, vec, min_blocks, launch_words (benchmarks)
 
     @staticmethod
     def describe(config, xp):
         return "fused CUDA kernel"
 
     def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng, *, tile=16, blocks=None,
-                 vec=None, min_blocks=0):
-        self.xp, self.config = xp, config
+                 vec=None, min_blocks=0, launch_words=BLOCK_WORDS):
+        self.xp, self.config, self.launch_words = xp, config, int(launch_words)
         self.ids, self.offsets, self.W_in, self.W_out = (
             xp.ascontiguousarray(xp.asarray(a, dtype=t))
             for a, t in ((ids, np.int32), (line_offsets, np.int64), (W_in, np.float32), (W_out, np.float32)))
@@ -214,8 +214,8 @@ class GPURun:
         config, n = self.config, len(self.ids)
         total, key = n * config.epochs, epoch_key(config.seed, epoch)
         self.trained_words = 0
-        for first in range(0, n, BLOCK_WORDS):
-            last = min(first + BLOCK_WORDS, n)
+        for first in range(0, n, self.launch_words):
+            last = min(first + self.launch_words, n)
             lr_a = learning_rate(config, (epoch * n + first) / total)
             lr_b = learning_rate(config, (epoch * n + last) / total)
             self.stats.fill(0)

@@ -8,6 +8,7 @@ import numpy as np
 from ..errors import ArtifactError, TrainingError
 
 EXPLODED_NATS = 10.0   # per prediction term: p(right label) ~ e^-10 on average means the run has diverged
+SAVED_BEFORE_BLOCK_WORDS = 1 << 17   # the numba path's block size of runs saved before the state recorded it
 
 
 @dataclass
@@ -52,6 +53,7 @@ def snapshot(trainer, history, epoch, position, loss_sum, examples, seconds):
     return {"epoch": int(epoch), "position": int(position), "loss_sum": float(loss_sum), "examples": int(examples),
             "seconds": float(seconds), "trained_words": int(trainer.trained_words),
             "epochs": list(history.epochs), "train_seconds": float(history.train_seconds),
+            "block_words": int(trainer.config.block_words),
             "random": trainer.random_state() if hasattr(trainer, "random_state") else None}
 
 
@@ -66,11 +68,21 @@ def restore(resume, trainer, history):
         elif int(state["position"]):   # the CUDA runner keys its generator by epoch: only epoch ends resume
             raise ArtifactError("this run stopped inside an epoch on a path that cannot continue there (the "
                                 "CUDA kernel); train anew without --resume")
+        _check_block_grid(state, trainer)
         trainer.trained_words = int(state["trained_words"])
         return _Start(int(state["epoch"]), int(state["position"]), float(state["loss_sum"]),
                       int(state["examples"]), float(state["seconds"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"the saved training state is damaged ({exc}); train anew without --resume") from None
+
+
+def _check_block_grid(state, trainer):
+    """A run stopped inside an epoch continues on the block grid it stopped on: the same block size."""
+    saved = int(state.get("block_words", SAVED_BEFORE_BLOCK_WORDS))
+    now = getattr(trainer, "block_words", None)   # the numba runners; the others do not cut epochs by it
+    if int(state["position"]) and now is not None and now != saved:
+        raise ArtifactError(f"this run stopped inside an epoch at a block boundary of block_words={saved}; resume "
+                            f"it with the same block size (Word2VecConfig(block_words={saved}), now {now})")
 
 
 def resume_weights(resume, shape):

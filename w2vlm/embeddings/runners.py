@@ -11,9 +11,6 @@ from ..nn.optim import SGD
 from .cbow import MODELS
 from .sampling import context_windows, subsample
 
-BLOCK_WORDS = 1 << 17  # words per thread between progress updates on the fast path
-REPORT_EVERY = 50      # batches between progress updates (and host syncs) on the layered path
-
 
 def learning_rate(config, progress):
     """Linear decay from lr to min_lr over the whole run (progress in [0, 1])."""
@@ -22,7 +19,8 @@ def learning_rate(config, progress):
 
 class FastRun:
     """Pieces of the stream, cut into blocks of lines through the numba kernel; a block is split into one chunk
-    per thread. Block cuts fall every BLOCK_WORDS * threads words of the epoch, wherever the pieces end."""
+    per thread. Block cuts fall every ``config.block_words * threads`` words of the epoch, wherever the pieces end;
+    they are the progress, stop and resume points (the run state records the block size)."""
 
     @staticmethod
     def describe(config, xp):
@@ -33,6 +31,7 @@ class FastRun:
         self.kernel = fast_cpu
         self.stream, self.W_in, self.W_out = stream, W_in, W_out
         self.keep, self.sampler, self.config = keep, sampler, config
+        self.block_words = config.block_words
         self.states = fast_cpu.seed_states(config.seed, config.threads)
         self.stats = np.zeros((config.threads, 4))
         self.trained_words = 0
@@ -52,7 +51,7 @@ class FastRun:
         """Train the blocks of ``epoch`` from word ``start`` (a block boundary) on."""
         config = self.config
         n_words = self.stream.n_tokens
-        total, step = n_words * config.epochs, BLOCK_WORDS * config.threads
+        total, step = n_words * config.epochs, self.block_words * config.threads
         if start == 0:
             self.trained_words = 0
         before = 0   # words of this epoch in earlier pieces
@@ -86,7 +85,8 @@ class FastRun:
 
 
 class ReferenceRun:
-    """The layered model (cbow.py) on ``xp`` with plain SGD over batches of targets, in corpus order."""
+    """The layered model (cbow.py) on ``xp`` with plain SGD over batches of targets, in corpus order; it reports
+    (and syncs with the host) every ``config.report_batches`` batches."""
 
     @staticmethod
     def describe(config, xp):
@@ -135,7 +135,7 @@ class ReferenceRun:
                 self.optimizer.update(self.model.params, self.model.grads)
                 loss_sum = loss_sum + loss * len(target)
                 examples += len(target) if config.model == "cbow" else int((contexts >= 0).sum())
-            if step % REPORT_EVERY == REPORT_EVERY - 1 or first + batch >= len(ids):
+            if step % config.report_batches == config.report_batches - 1 or first + batch >= len(ids):
                 self.position = first + batch
                 yield int((positions[-1] + 1) * scale), float(loss_sum), examples
                 loss_sum, examples = 0.0, 0

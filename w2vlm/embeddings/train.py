@@ -56,6 +56,8 @@ class Word2VecConfig:
     max_n: int = 6
     buckets: int = 2_000_000
     subword_updates: str = "window"  # window | target: how the numba kernel updates subword CBOW (subword_window.py)
+    block_words: int = 1 << 17     # numba path: words per thread per block (progress, stop and resume points)
+    report_batches: int = 50       # layered path: batches per progress report, stop check and host sync
 
     def subword_scheme(self):
         """The SubwordScheme of a --subwords model, else None."""
@@ -68,6 +70,9 @@ class Word2VecConfig:
         for name in ("dim", "window", "epochs", "threads", "batch_size", "min_count"):
             if getattr(self, name) < 1:
                 raise TrainingError(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(self, name)})")
+        if self.block_words < 1 or self.report_batches < 1:
+            raise TrainingError(f"block_words and report_batches must be at least 1 (got {self.block_words}, "
+                                f"{self.report_batches})")
         if self.negatives < 1:
             raise TrainingError(f"--negatives must be at least 1 (got {self.negatives})")
         if self.max_vocab is not None and self.max_vocab < 2:
