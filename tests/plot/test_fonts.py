@@ -22,22 +22,22 @@ def test_a_hangul_font_is_found_and_covers_korean_text(fresh_search):
 
 
 def test_missing_characters_reads_the_cmap():
+    assert missing_characters(_dejavu(), "abc 한국") == ["국", "한"]
+
+
+def _dejavu():
     import matplotlib
-    dejavu = f"{matplotlib.get_data_path()}/fonts/ttf/DejaVuSans.ttf"
-    assert missing_characters(dejavu, "abc 한국") == ["국", "한"]
+    return f"{matplotlib.get_data_path()}/fonts/ttf/DejaVuSans.ttf"
 
 
-def test_packaged_font_is_used_when_nothing_is_installed(monkeypatch, fresh_search):
-    monkeypatch.setattr(fonts, "installed_fonts", lambda: [])
-    path = find_hangul_font()
+def test_fonts_without_hangul_are_skipped_for_the_packaged_one(fresh_search):
+    path = find_hangul_font((_dejavu(), *fonts.packaged_fonts()))   # DejaVu Sans has no Hangul glyphs
     assert path is not None and path.name == "NanumGothic.ttf"
 
 
-def test_no_font_warns_once_and_names_the_fix(monkeypatch, caplog, fresh_search):
-    monkeypatch.setattr(fonts, "installed_fonts", lambda: [])
-    monkeypatch.setattr(fonts, "packaged_fonts", lambda: [])
+def test_no_font_warns_once_and_names_the_fix(caplog, fresh_search):
     with caplog.at_level(logging.WARNING, logger="w2vlm"):
-        assert find_hangul_font() is None
-        assert find_hangul_font() is None
+        assert find_hangul_font((_dejavu(),)) is None
+        assert find_hangul_font((_dejavu(),)) is None
     warnings = [r for r in caplog.records if "Hangul" in r.getMessage()]
     assert len(warnings) == 1 and "pip install 'w2vlm[plot]'" in warnings[0].getMessage()

@@ -1,6 +1,10 @@
 """Shared pieces of the robustness suite: tiny corpora and models, and the checks every failing command must pass."""
 
+import contextlib
+import logging
+import os
 import random
+import signal
 
 import pytest
 from click.testing import CliRunner
@@ -33,6 +37,32 @@ def run(*args, input=None, verbose=False):
     """Invoke the CLI in-process (``--quiet`` unless ``verbose``: then log lines are in the output too);
     exceptions are caught so that a traceback shows up as a test failure."""
     return CliRunner().invoke(cli, [*([] if verbose else ["--quiet"]), *map(str, args)], input=input)
+
+
+class _CtrlC(logging.Handler):
+    """Sends this process a real SIGINT (Ctrl-C) when the w2vlm log first shows a message starting with ``prefix``."""
+
+    def __init__(self, prefix):
+        super().__init__(logging.INFO)
+        self.prefix, self.pressed = prefix, False
+
+    def emit(self, record):
+        if not self.pressed and record.getMessage().startswith(self.prefix):
+            self.pressed = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+@contextlib.contextmanager
+def ctrl_c_when_logged(prefix):
+    """Within the block, Ctrl-C arrives the moment the command logs ``prefix`` (run the command ``verbose``: a
+    --quiet run logs no info lines)."""
+    press = _CtrlC(prefix)
+    logger = logging.getLogger("w2vlm")
+    logger.addHandler(press)
+    try:
+        yield press
+    finally:
+        logger.removeHandler(press)
 
 
 def assert_one_error(result, *fragments, code=1):

@@ -9,11 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from w2vlm import interrupt
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.lm import train as lm_train
 
-from .conftest import LM_SMALL, W2V_SMALL, assert_one_error, run, write_corpus
+from .conftest import LM_SMALL, W2V_SMALL, assert_one_error, ctrl_c_when_logged, run, write_corpus
 
 W2V = ["--tokenizer", "whitespace", "--dim", "8", "--min-count", "1", "--threads", "1", "--sample", "0.01"]
 
@@ -67,21 +66,12 @@ def test_ctrl_c_in_train_lm_keeps_the_best_model_and_exits_130(tmp_path, env, co
     assert run("generate", out, "--length", 3).exit_code == 0 and (out / "resume.npz").exists()
 
 
-def _stop_after(calls):
-    """Stands in for Ctrl-C: StopRequest says 'stop' once it has been asked ``calls`` times."""
-    asked = []
-
-    def stop(request):
-        asked.append(1)
-        return len(asked) > calls
-    return stop
-
-
-def test_resumed_embeddings_keep_their_options_and_corpus(tmp_path, corpus, monkeypatch):
+def test_resumed_embeddings_keep_their_options_and_corpus(tmp_path, corpus):
     out = tmp_path / "v"
-    monkeypatch.setattr(interrupt.StopRequest, "__call__", _stop_after(2))
-    assert run("train-embeddings", corpus, "-o", out, "--epochs", 5, *W2V).exit_code == 130
-    monkeypatch.undo()
+    with ctrl_c_when_logged("training cbow") as ctrl_c:   # Ctrl-C as the first epoch starts
+        interrupted = run("train-embeddings", corpus, "-o", out, "--epochs", 5, *W2V, verbose=True)
+    assert ctrl_c.pressed and interrupted.exit_code == 130, interrupted.output
+    assert "interrupted in epoch 2 of 5" in interrupted.output   # the first epoch finished, then it stopped
     assert_one_error(run("train-embeddings", "--resume", out, "--dim", 9), "--dim 9", "conflicts", code=2)
     assert_one_error(run("train-embeddings", "--resume", out, "--epochs", 2), "--epochs 2", "below", code=2)
     assert_one_error(run("train-embeddings", "--resume", out, "--fixed-window"), "--fixed-window", code=2)
@@ -132,13 +122,9 @@ def test_w2v_small_options_are_shared():
     assert "--dim" in W2V_SMALL
 
 
-def test_ctrl_c_outside_training_exits_130_without_a_model(corpus, tmp_path, monkeypatch):
-    from w2vlm_cli import options
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(options, "encode_corpus", interrupted)   # Ctrl-C while the corpus is tokenized
-    result = run("train-embeddings", corpus, "-o", tmp_path / "v", *W2V)
-    assert result.exit_code == 130 and "interrupted; nothing more was saved" in result.output
+def test_ctrl_c_outside_training_exits_130_without_a_model(corpus, tmp_path):
+    with ctrl_c_when_logged("tokenized ") as ctrl_c:   # Ctrl-C while the corpus is tokenized, before training
+        result = run("train-embeddings", corpus, "-o", tmp_path / "v", *W2V, verbose=True)
+    assert ctrl_c.pressed and result.exit_code == 130 and "interrupted; nothing more was saved" in result.output
+    assert "training cbow" not in result.output
     assert "Traceback" not in result.output and not (tmp_path / "v").exists()

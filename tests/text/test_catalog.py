@@ -63,10 +63,16 @@ def test_missing_named_corpus_says_how_to_get_it(data):
 def test_default_data_dir_without_env(monkeypatch, tmp_path):
     monkeypatch.delenv("W2VLM_DATA", raising=False)
     assert catalog.data_dir() == catalog.default_data_dir()
-    monkeypatch.setattr(catalog, "package_dir", lambda: tmp_path / "readonly")
-    monkeypatch.setattr(os, "access", lambda *args: False)
+    writable = tmp_path / "package"
+    writable.mkdir()
+    assert catalog.default_data_dir(writable) == writable / "data"
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    if os.access(readonly, os.W_OK):   # root may write anywhere: let the check answer as it does for users
+        monkeypatch.setattr(os, "access", lambda *args: False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert catalog.default_data_dir() == tmp_path / "cache" / "w2vlm" / "corpora"
+    assert catalog.default_data_dir(readonly) == tmp_path / "cache" / "w2vlm" / "corpora"
 
 
 def test_status_rows(data):

@@ -10,6 +10,7 @@ from w2vlm.errors import CorpusError
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.encode import encode_corpus
 from w2vlm.text.tokenize import get_tokenizer
+from w2vlm.text.tokenizers_plain import WhitespaceTokenizer
 from w2vlm.text.vocab import Vocab
 
 from .conftest import S1, S2, write
@@ -121,19 +122,19 @@ def test_no_tokens_is_an_error(tmp_path):
         encode_corpus(corpus, get_tokenizer("whitespace"), cache=False, progress=False)
 
 
-def test_an_entry_filled_by_another_process_meanwhile_is_kept(tmp_path, corpus, monkeypatch):
-    from w2vlm.text import encode as encode_module
-    tokenizer = get_tokenizer("whitespace")
-    real = encode_module.write_shards
+def test_an_entry_filled_by_another_process_meanwhile_is_kept(tmp_path, corpus):
     other = {}
 
-    def racing(*args, **kwargs):   # another process finishes the same entry while this one tokenizes
-        monkeypatch.setattr(encode_module, "write_shards", real)
-        other["encoded"] = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
-        other["inode"] = other["encoded"].directory.stat().st_ino
-        return real(*args, **kwargs)
+    class Raced(WhitespaceTokenizer):
+        """The same settings (so the same cache entry); while it tokenizes, another writer finishes that entry."""
 
-    monkeypatch.setattr(encode_module, "write_shards", racing)
+        def tokenize_lines(self, lines, workers=1, progress=False):
+            other["encoded"] = encode_corpus(corpus, get_tokenizer("whitespace"), cache_dir=tmp_path, progress=False)
+            other["inode"] = other["encoded"].directory.stat().st_ino
+            yield from super().tokenize_lines(lines, workers=workers, progress=progress)
+
+    tokenizer = Raced()
+    assert tokenizer.config() == get_tokenizer("whitespace").config()
     mine = encode_corpus(corpus, tokenizer, cache_dir=tmp_path, progress=False)
     assert mine.directory == other["encoded"].directory and np.array_equal(mine.ids, other["encoded"].ids)
     assert mine.directory.stat().st_ino == other["inode"]   # theirs kept, not swapped out under a reader

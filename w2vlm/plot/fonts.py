@@ -60,10 +60,11 @@ def _covers_hangul(path):
 
 
 @functools.lru_cache(maxsize=None)
-def find_hangul_font():
-    """The path of a font that draws Hangul (an installed one first, then the pip-shipped NanumGothic), or None
-    after one warning that names the fix. Cached: the search and the warning happen once per process."""
-    for path in installed_fonts() + packaged_fonts():
+def find_hangul_font(candidates=None):
+    """The path of the first font among ``candidates`` (a tuple of font files; default: the installed fonts, then
+    the pip-shipped NanumGothic) whose glyph map draws Hangul, or None after one warning that names the fix.
+    Cached: the search and the warning happen once per process (and per ``candidates``)."""
+    for path in installed_fonts() + packaged_fonts() if candidates is None else map(Path, candidates):
         if _covers_hangul(path):
             return path
     logger.warning("no font with Hangul glyphs was found, so Korean labels will show as empty boxes; "

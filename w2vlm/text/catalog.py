@@ -51,9 +51,10 @@ def entry(name):
     return catalog[name]
 
 
-def default_data_dir():
-    """corpora/data inside the w2vlm_corpora package when writable, else ~/.cache/w2vlm/corpora."""
-    inside = package_dir() / "data"
+def default_data_dir(package=None):
+    """data/ inside ``package`` (default: the installed w2vlm_corpora folder) when writable, else
+    $XDG_CACHE_HOME/w2vlm/corpora (~/.cache/w2vlm/corpora)."""
+    inside = Path(package if package is not None else package_dir()) / "data"
     probe = inside if inside.exists() else inside.parent
     if os.access(probe, os.W_OK):
         return inside
