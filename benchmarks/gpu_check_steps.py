@@ -217,7 +217,7 @@ def ptb_training(check, seconds, alarm):
     finally:
         alarm(0)
     return {"epochs": [dict(epoch=e.epoch, train_ppl=e.train_ppl, valid_ppl=e.valid_ppl, lr=e.lr,
-                            tokens_per_sec=e.tokens_per_sec, seconds=e.seconds) for e in history.epochs],
+                            tokens_per_sec=e.items_per_sec, seconds=e.seconds) for e in history.epochs],
             "best_valid_ppl": history.best_valid_ppl if history.best_epoch else None,
             "test_ppl": history.test_ppl, "seconds": time.monotonic() - started, "self_checks": self_checks()}
 

@@ -92,7 +92,7 @@ def run_gpu(args, words, ids, offsets, counts, raw_words, blocks):
     options = dict(blocks=blocks, tile=args.tile, vec=args.vec, min_blocks=args.min_blocks)
     W_in, _, history = train_word2vec(ids, offsets, counts, config_for(args), xp=cupy, raw_words=raw_words,
                                       progress=False, kernel_options=options)
-    examples = sum(epoch["examples"] for epoch in history.epochs)
+    examples = sum(epoch.examples for epoch in history.epochs)
     contexts = examples * (args.window + 1)  # estimate: a shrunk window keeps (window + 1) / 2 words a side on average
     row = 4 * args.dim
     out_rows = examples * (1 + args.negatives)

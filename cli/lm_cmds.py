@@ -6,7 +6,7 @@ import logging
 import click
 import numpy as np
 
-from w2vlm import backend, check_file_output, write_json
+from w2vlm import backend, check_file_output, write_metrics
 from w2vlm.errors import RunFinished
 from w2vlm.embeddings import WordVectors
 from w2vlm.lm import TrainConfig, generate_text, load_lm, score_perplexity, stream_text, train_lm
@@ -51,7 +51,9 @@ logger = logging.getLogger("w2vlm")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="BLAS/numba threads.")
 @click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--max-vocab", type=click.IntRange(min=3), default=None, help="Keep at most this many words.")
-@click.option("--metrics", type=click.Path(dir_okay=False), help="Write the training metrics here as JSON.")
+@click.option("--metrics", type=click.Path(dir_okay=False),
+              help="Write the training record as JSON: per-epoch loss, train/valid ppl, lr and tokens/s, best_epoch, "
+                   "valid_ppl, test_ppl and the config (the layout train-embeddings writes too).")
 @click.option("--resume", type=click.Path(exists=True, file_okay=False),
               help="Continue an earlier run from its last completed epoch (its settings, vocabulary and corpus).")
 @click.option("--init-embeddings", type=click.Path(exists=True, file_okay=False),
@@ -109,9 +111,9 @@ def train_lm_command(ctx, corpus, output, valid, test, cell, layers, embed_size,
             scheduler=corpus_opts.get("scheduler"), progress=not settings.quiet, run=run_info)
     except RunFinished as exc:
         raise click.UsageError(str(exc)) from None
-    result = history.to_metrics()
+    result = history.metrics()
     if metrics:
-        write_json(metrics, result)
+        write_metrics(metrics, history)
     draw_curves(result, plot)
     if not history.best_epoch:
         click.echo("interrupted before the first epoch finished; nothing was saved", err=True)

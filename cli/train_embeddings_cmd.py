@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from w2vlm import DeferInterrupt, StopRequest, backend, check_file_output, check_output, check_same_corpus
-from w2vlm.embeddings import (ResumePoint, WordVectors, Word2VecConfig, describe_run_state, train_embeddings,
-                              write_metrics)
+from w2vlm import (DeferInterrupt, StopRequest, backend, check_file_output, check_output, check_same_corpus,
+                   write_metrics)
+from w2vlm.embeddings import ResumePoint, WordVectors, Word2VecConfig, describe_run_state, train_embeddings
 
 from .options import corpus_options, encode_inputs, open_inputs
 from .plot_cmds import draw_curves, plot_option
@@ -58,7 +58,8 @@ log = logging.getLogger("w2vlm")
                    "as it leaves the window (several times faster with jamo n-grams, not fastText's exact "
                    "update); 'target' updates every row after every target word, as fastText does.")
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write a JSON object with words_per_sec, train_seconds, per-epoch loss and the config.")
+              help="Write the training record as JSON: per-epoch loss, seconds, lr and words/s, words_per_sec, "
+                   "train_seconds, interrupted and the config (the layout train-lm writes too).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the summary (the --metrics object plus output, vocab_size, loss) as JSON on stdout; "
                    "progress stays on stderr.")
@@ -111,15 +112,14 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
     with DeferInterrupt():   # a Ctrl-C now lands after the save, never inside it
         vectors.save(output)
     if metrics is not None:
-        write_metrics(metrics, history, config)
-    draw_curves(history.metrics(config), plot)
+        write_metrics(metrics, history)
+    draw_curves(history.metrics(), plot)
     if history.interrupted:
         click.echo(f"interrupted in {describe_run_state(history.state, config.epochs)}: saved the {len(vectors):,} word "
                    f"vectors trained so far to {output}, marked incomplete; continue with "
                    f"w2vlm train-embeddings --resume {output}", err=as_json)
     if as_json:
-        summary = dict(history.metrics(config), output=str(output), vocab_size=len(vectors), loss=history.loss,
-                       interrupted=history.interrupted)
+        summary = dict(history.metrics(), output=str(output), vocab_size=len(vectors), loss=history.loss)
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     if history.interrupted:
         ctx.exit(INTERRUPTED)

@@ -44,6 +44,8 @@ def test_train_lm_writes_a_model_and_metrics(model, tmp_path):
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert len(metrics["epochs"]) == 2 and 1 < metrics["valid_ppl"] < 50
     assert {"train_tokens_per_sec", "train_seconds", "test_ppl"} <= set(metrics)
+    assert metrics["kind"] == "lm" and metrics["unit"] == "tokens" and metrics["config"]["model"]["hidden_size"] == 8
+    assert [e["epoch"] for e in metrics["epochs"]] == [1, 2] and metrics["epochs"][0]["lr"] == 20.0
     config = json.loads((model / "config.json").read_text())
     assert config["kind"] == "lm" and config["tokenizer"]["name"] == "whitespace"
     assert config["training"]["batch_size"] == 4 and config["model"]["hidden_size"] == 8

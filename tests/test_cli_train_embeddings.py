@@ -42,6 +42,7 @@ def test_trains_and_saves_an_artifact_with_metrics(corpus_file, tmp_path):
     assert len(vectors) == 32 and vectors.dim == 12 and vectors.extra_arrays["output_weights"].shape == (32, 12)
     report = json.loads(metrics.read_text())
     assert report["words_per_sec"] > 0 and len(report["epochs"]) == 2 and report["config"]["dim"] == 12
+    assert report["kind"] == "embeddings" and report["interrupted"] is False and report["epochs"][0]["lr"] == 0.025
 
 
 def test_skipgram_options_and_two_threads(corpus_file, tmp_path):

@@ -9,12 +9,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = ("w2vlm", "w2vlm_cli", "w2vlm_corpora", "cli")
-# Patches that remain, each to be removed by the change named. Once i12a (the LM loop and lm/train.py) lands,
-# these two go and the set is empty.
-ALLOWED = {
-    ("tests/robustness/test_interrupt_resume.py", "lm_train._train_epoch"),   # i12a: LM interrupt test
-    ("tests/lm/test_train.py", "train_module.clip_grads"),                     # i12a: clipping spy
-}
+# Patches that remain, each to be removed by the change named (none now).
+ALLOWED = set()
 
 
 def _ours(module):

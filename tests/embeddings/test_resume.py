@@ -50,8 +50,8 @@ def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(model, fast):
     R_in, R_out, resumed = _stop_and_resume(ids, offsets, counts, config, fast, [2, 0, 4, 1])
     np.testing.assert_array_equal(R_in, W_in)
     np.testing.assert_array_equal(R_out, W_out)
-    assert [e["loss"] for e in resumed.epochs] == pytest.approx([e["loss"] for e in history.epochs], rel=1e-9)
-    assert [e["trained_words"] for e in resumed.epochs] == [e["trained_words"] for e in history.epochs]
+    assert [e.loss for e in resumed.epochs] == pytest.approx([e.loss for e in history.epochs], rel=1e-9)
+    assert [e.trained_words for e in resumed.epochs] == [e.trained_words for e in history.epochs]
 
 
 class PiecewiseStream(ArrayStream):

@@ -36,7 +36,7 @@ def test_shards_train_like_the_arrays_in_memory(encoded, model):
     W_str, O_str, h_str = train_word2vec_stream(stream, vocab.counts, config, progress=False)
     np.testing.assert_allclose(W_str, W_mem, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(O_str, O_mem, rtol=1e-4, atol=1e-6)
-    assert [e["trained_words"] for e in h_str.epochs] == [e["trained_words"] for e in h_mem.epochs]
+    assert [e.trained_words for e in h_str.epochs] == [e.trained_words for e in h_mem.epochs]
 
 
 def test_train_embeddings_reads_the_shards(encoded):

@@ -61,7 +61,7 @@ MODELS_AND_UPDATES = [("cbow", "window"), ("cbow", "target"), ("skipgram", "wind
 def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model, updates, tmp_path):
     vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, subword_updates=updates),
                                         progress=False)
-    assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+    assert history.epochs[-1].loss < history.epochs[0].loss
     assert _neighbour_topic_accuracy(vectors) > 0.9
     assert HELD_OUT not in vectors
     unseen = vectors.subwords.vector(HELD_OUT)
@@ -80,7 +80,7 @@ def test_layered_reference_learns_too(model, tmp_path):
         W_in, W_out, history = train_word2vec(encoded.ids, encoded.line_offsets, encoded.counts, config, fused=fast,
                                               progress=False, subword_rows=table)
         assert W_in.shape == (table.n_rows, 24) and W_out.shape == (len(encoded.types), 24)
-        assert history.epochs[-1]["loss"] < history.epochs[0]["loss"] < 4.2  # starts at 6 log 2 = 4.16
+        assert history.epochs[-1].loss < history.epochs[0].loss < 4.2  # starts at 6 log 2 = 4.16
         words, _ = table.split(W_in)
         fitted = WordVectors(encoded.types, words)
         assert _neighbour_topic_accuracy(fitted) > 0.8, (fast, model)
@@ -135,5 +135,5 @@ def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
 def test_two_hogwild_threads_learn_as_one_does(model, updates, tmp_path):
     vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, threads=2,
                                                                          subword_updates=updates), progress=False)
-    assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+    assert history.epochs[-1].loss < history.epochs[0].loss
     assert _neighbour_topic_accuracy(vectors) > 0.9

@@ -161,7 +161,7 @@ def test_stopped_and_resumed_run_equals_the_uninterrupted_one():
                                           resume=resume)
     np.testing.assert_array_equal(R_in, W_in)
     np.testing.assert_array_equal(R_out, W_out)
-    assert [e["loss"] for e in resumed.epochs] == pytest.approx([e["loss"] for e in history.epochs], rel=1e-9)
+    assert [e.loss for e in resumed.epochs] == pytest.approx([e.loss for e in history.epochs], rel=1e-9)
 
 
 def test_the_update_rule_is_a_config_field_saved_with_the_model(tmp_path):

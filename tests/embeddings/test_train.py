@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from w2vlm.embeddings.runners import learning_rate
-from w2vlm.embeddings.train import History, Word2VecConfig, train_word2vec, write_metrics
+from w2vlm.embeddings.train import Word2VecConfig, train_word2vec
+from w2vlm.history import History, write_metrics
 from w2vlm.errors import TrainingError
 
 TOPICS, PER_TOPIC = 4, 8
@@ -49,7 +50,7 @@ def test_training_learns_topics(model, fast):
     ids, offsets, counts, topic = topic_corpus(lines=600 if fast else 250)  # the layered path steps 2 targets
     W_in, W_out, history = train_word2vec(ids, offsets, counts, _config(model=model), fused=fast, progress=False)
     assert W_in.shape == W_out.shape == (len(counts), 16) and W_in.dtype == np.float32
-    losses = [epoch["loss"] for epoch in history.epochs]
+    losses = [epoch.loss for epoch in history.epochs]
     assert len(losses) == 3 and losses[-1] < losses[0]
     assert _topic_accuracy(W_in, topic) >= 0.9
 
@@ -75,11 +76,17 @@ def test_history_and_metrics_file(tmp_path):
     _, _, history = train_word2vec(ids, offsets, counts, config, raw_words=len(ids) + 50, progress=False)
     assert history.raw_words == len(ids) + 50
     assert history.words_per_sec == pytest.approx(history.raw_words * 2 / history.train_seconds)
-    assert all(0 < epoch["trained_words"] <= len(ids) for epoch in history.epochs)
-    write_metrics(tmp_path / "m.json", history, config)
+    assert all(0 < epoch.trained_words <= len(ids) for epoch in history.epochs)
+    assert [e.epoch for e in history.epochs] == [1, 2] and history.epochs[0].lr == config.lr
+    assert history.epochs[1].lr == pytest.approx(learning_rate(config, 0.5))   # the rate the epoch began at
+    write_metrics(tmp_path / "m.json", history)
     metrics = json.loads((tmp_path / "m.json").read_text())
-    assert set(metrics) >= {"words_per_sec", "train_seconds", "epochs", "config"}
-    assert [set(e) >= {"loss", "words_per_sec"} for e in metrics["epochs"]] == [True, True]
+    assert metrics["kind"] == "embeddings" and metrics["unit"] == "words" and metrics["raw_words"] == len(ids) + 50
+    assert metrics["words_per_sec"] == metrics["items_per_sec"] == pytest.approx(history.words_per_sec)
+    assert metrics["train_seconds"] == pytest.approx(sum(e["seconds"] for e in metrics["epochs"]))
+    assert [set(e) >= {"epoch", "loss", "seconds", "items_per_sec", "lr", "words_per_sec", "trained_words"}
+            for e in metrics["epochs"]] == [True, True]
+    assert metrics["interrupted"] is False and metrics["stopped_early"] is False
     assert metrics["config"]["sample"] == 1e-3 and metrics["config"]["model"] == "cbow"
 
 
@@ -105,7 +112,7 @@ def test_too_small_corpus_names_the_fix():
 
 
 def test_history_without_epochs_has_nan_loss():
-    assert np.isnan(History(raw_words=10).loss)
+    assert np.isnan(History("embeddings", raw_words=10).loss)
 
 
 def test_the_library_assembles_config_json_as_the_cli_writes_it(tmp_path):

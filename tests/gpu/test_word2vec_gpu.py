@@ -258,9 +258,9 @@ def test_gpu_training_learns_topics_like_the_cpu_path(cp, model):
     config = Word2VecConfig(model=model, dim=16, window=3, min_count=1, sample=0.0, epochs=3, lr=0.05, seed=3)
     W_in, W_out, history = train_word2vec(ids, offsets, counts, config, xp=cp, progress=False)
     assert W_in.shape == W_out.shape == (len(counts), 16) and W_in.dtype == np.float32
-    losses = [epoch["loss"] for epoch in history.epochs]
+    losses = [epoch.loss for epoch in history.epochs]
     assert losses[-1] < losses[0] and _topic_accuracy(W_in, topic) >= 0.9
-    assert [e["trained_words"] for e in history.epochs] == [len(ids)] * 3  # no subsampling: every word kept
+    assert [e.trained_words for e in history.epochs] == [len(ids)] * 3  # no subsampling: every word kept
     cpu = train_word2vec(ids, offsets, counts, config, progress=False)[2]
     assert losses[-1] == pytest.approx(cpu.loss, rel=0.1)
 
@@ -275,7 +275,7 @@ def test_full_concurrency_on_a_larger_vocabulary_still_learns(cp, blocks):
     from w2vlm.embeddings.train import train_word2vec
     W_in, _, history = train_word2vec(ids, offsets, counts, config, xp=cp, progress=False,
                                       kernel_options={"blocks": blocks})
-    losses = [epoch["loss"] for epoch in history.epochs]
+    losses = [epoch.loss for epoch in history.epochs]
     assert np.isfinite(W_in).all() and losses[-1] < losses[0]
     assert _topic_accuracy(W_in, topic) >= 0.8
 
@@ -302,7 +302,7 @@ def test_train_word2vec_on_gpu_learns(cp, fused):
     ids, offsets, counts, topic = topic_corpus(lines=250)
     config = Word2VecConfig(dim=16, window=3, min_count=1, sample=0.0, epochs=3, lr=0.05, seed=3)
     W_in, _, history = train_word2vec(ids, offsets, counts, config, xp=cp, progress=False, fused=fused)
-    assert isinstance(W_in, np.ndarray) and history.loss < history.epochs[0]["loss"]
+    assert isinstance(W_in, np.ndarray) and history.loss < history.epochs[0].loss
     assert _topic_accuracy(W_in, topic) >= 0.9
 
 

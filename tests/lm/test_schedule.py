@@ -31,7 +31,7 @@ def test_patience_stops_after_epochs_without_improvement(caplog):
     with caplog.at_level(logging.INFO, logger="w2vlm"):
         history = _never_improving(TrainConfig(batch_size=4, bptt=5, lr=20.0, epochs=10, patience=2))
     assert len(history.epochs) == 3 and history.stopped_early and history.best_epoch == 1
-    assert history.to_metrics()["stopped_early"] is True
+    assert history.metrics()["stopped_early"] is True
     log = caplog.text
     assert "lr 20 (min 0.02)" in log and "no improvement for 2 of --patience 2 epochs" in log
     assert "stopping early" in log

@@ -63,3 +63,18 @@ def test_bad_picture_paths(tmp_path):
     (tmp_path / "d.png").mkdir()
     with pytest.raises(PlotError, match="is a folder"):
         check_output_path(tmp_path / "d.png")
+
+
+def test_the_one_metrics_layout_draws_for_both_kinds():
+    from tests.test_history import embeddings_history, lm_history
+    w2v, lm = embeddings_history().metrics(), lm_history().metrics()
+    assert metrics_kind(w2v) == "embeddings" and metrics_kind(lm) == "lm"   # by "kind": LM rows have a loss too
+    left, right = training_figure(w2v).axes
+    assert list(left.lines[0].get_ydata()) == [3.9, 3.1]
+    assert list(right.lines[0].get_ydata()) == pytest.approx([2.5, 5 / 3])   # thousand words/s: items_per_sec
+    left, right = training_figure(lm).axes
+    ydata = {line.get_label(): list(line.get_ydata()) for line in left.lines}
+    assert ydata["train"] == pytest.approx([300.0, 150.0]) and ydata["validation"] == [200.0, 210.0]
+    assert "best: epoch 1, 200.0" in ydata and list(right.lines[0].get_ydata()) == [20.0, 20.0]
+    with pytest.raises(PlotError):
+        metrics_kind(dict(lm, kind="embeddings", epochs=[{"train_ppl": 3.0, "lr": 1.0}]))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ArtifactError, TrainingError
+from ..history import Epoch
 
 EXPLODED_NATS = 10.0   # per prediction term: p(right label) ~ e^-10 on average means the run has diverged
 SAVED_BEFORE_BLOCK_WORDS = 1 << 17   # the numba path's block size of runs saved before the state recorded it
@@ -52,7 +53,7 @@ def snapshot(trainer, history, epoch, position, loss_sum, examples, seconds):
     """The JSON state of a run stopped in ``epoch`` (0-based) before ``position`` (a block boundary)."""
     return {"epoch": int(epoch), "position": int(position), "loss_sum": float(loss_sum), "examples": int(examples),
             "seconds": float(seconds), "trained_words": int(trainer.trained_words),
-            "epochs": list(history.epochs), "train_seconds": float(history.train_seconds),
+            "epochs": [e.to_dict("embeddings") for e in history.epochs], "train_seconds": float(history.train_seconds),
             "block_words": int(trainer.config.block_words),
             "random": trainer.random_state() if hasattr(trainer, "random_state") else None}
 
@@ -61,8 +62,8 @@ def restore(resume, trainer, history):
     """Put the trainer's generators and ``history`` back where ``resume.state`` stopped; return where to start."""
     state = resume.state
     try:
-        history.epochs = [dict(e) for e in state["epochs"]]
-        history.train_seconds = float(state["train_seconds"])
+        history.epochs = [Epoch.from_dict(row, number, history.raw_words)   # older states' rows too
+                          for number, row in enumerate(state["epochs"], 1)]
         if state["random"] is not None and hasattr(trainer, "set_random_state"):
             trainer.set_random_state(state["random"])
         elif int(state["position"]):   # the CUDA runner keys its generator by epoch: only epoch ends resume

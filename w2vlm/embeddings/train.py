@@ -6,21 +6,20 @@ One loop and one learning-rate schedule for every backend; the runner (``runners
 """
 
 import logging
-import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Optional
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .. import backend
-from ..atomic_files import write_json
 from ..errors import TrainingError
+from ..history import Epoch, History
 from ..text.vocab import Vocab
 from .cbow import MODELS, init_weights
 from .run_state import check_divergence, restore, resume_weights, snapshot
-from .runners import FastRun, ReferenceRun
+from .runners import FastRun, ReferenceRun, learning_rate
 from .sampling import UnigramSampler, keep_probabilities
 from .stream import ArrayStream, CorpusStream
 from .subword_train import SubwordRows
@@ -91,34 +90,6 @@ class Word2VecConfig:
                                 f"(got {self.subword_updates!r})")
 
 
-@dataclass
-class History:
-    """What training measured: one entry per epoch plus whole-run totals."""
-    raw_words: int                   # corpus words per epoch before min_count (the words/s numerator)
-    epochs: list = field(default_factory=list)  # dicts: loss, words_per_sec, seconds, trained_words
-    train_seconds: float = 0.0
-    interrupted: bool = False        # stopped early at a block boundary by ``stop()``
-    state: Optional[dict] = None     # where the run stands, for resume (JSON; see embeddings/run_state.py)
-
-    @property
-    def words_per_sec(self):
-        return self.raw_words * len(self.epochs) / max(self.train_seconds, 1e-9)
-
-    @property
-    def loss(self):
-        return self.epochs[-1]["loss"] if self.epochs else math.nan
-
-    def metrics(self, config):
-        """The ``--metrics`` JSON object."""
-        return {"words_per_sec": self.words_per_sec, "train_seconds": self.train_seconds,
-                "raw_words": self.raw_words, "epochs": self.epochs, "config": asdict(config)}
-
-
-def write_metrics(path, history, config):
-    """Write the metrics JSON for scripts (atomic)."""
-    write_json(path, history.metrics(config))
-
-
 def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, progress=True, fused=True,
                    kernel_options=None, subword_rows=None, resume=None, stop=None):
     """Train word vectors on ``ids`` (vocabulary ids, lines cut by ``line_offsets``); ``counts`` per vocab word.
@@ -150,7 +121,8 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
     if n_words < 2 or len(counts) < 2:
         raise TrainingError(f"corpus has only {n_words} words ({len(counts)} distinct) after "
                             f"min_count={config.min_count}; lower --min-count or give more text")
-    history = History(raw_words=int(raw_words if raw_words is not None else n_words))
+    history = History("embeddings", config=asdict(config),
+                      raw_words=int(raw_words if raw_words is not None else n_words))
     rng = backend.seed_everything(config.seed, xp)
     W_in, W_out = init_weights(len(counts) if subword_rows is None else subword_rows.n_rows, config.dim, rng)
     W_out = W_out[:len(counts)]
@@ -200,11 +172,11 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
             log.warning("interrupted in epoch %d/%d", epoch + 1, config.epochs)
             break
         loss = loss_sum / max(examples, 1)
-        history.train_seconds += seconds
-        history.epochs.append({"loss": loss, "words_per_sec": history.raw_words / max(seconds, 1e-9),
-                               "seconds": seconds, "trained_words": trainer.trained_words, "examples": examples})
+        history.epochs.append(Epoch(epoch=epoch + 1, loss=loss, seconds=seconds, items=history.raw_words,
+                                    lr=learning_rate(config, epoch / config.epochs), examples=examples,
+                                    trained_words=trainer.trained_words))
         log.info("epoch %d/%d: loss %.4f, %s words/s", epoch + 1, config.epochs, loss,
-                 f"{history.epochs[-1]['words_per_sec']:,.0f}")
+                 f"{history.epochs[-1].items_per_sec:,.0f}")
         if stop is not None and stop() and epoch + 1 < config.epochs:
             history.interrupted = True
             history.state = snapshot(trainer, history, epoch + 1, 0, 0.0, 0, 0.0)

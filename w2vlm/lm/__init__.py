@@ -1,5 +1,6 @@
 """Language models: RNNLM (RNN/LSTM, dropout, weight tying), the train_lm recipe, perplexity and generation."""
 
+from ..history import History
 from .checkpoint import LanguageModel, load_lm, save_lm
 from .evaluate import Perplexity, count_characters, perplexity, score_stream
 from .generate import generate_text, stream_text
@@ -7,7 +8,7 @@ from .model import LMConfig, RNNLM
 from .protocol import LMProtocol
 from .recipe import train_lm
 from .scoring import TextPerplexity, score_perplexity
-from .train import History, TrainConfig
+from .train import TrainConfig
 
 __all__ = ["LMConfig", "RNNLM", "LMProtocol", "TrainConfig", "History", "train_lm", "LanguageModel",
            "load_lm", "save_lm", "Perplexity", "count_characters", "perplexity", "score_stream", "score_perplexity",

@@ -21,7 +21,7 @@ logger = logging.getLogger("w2vlm")
 
 def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid=None, test=None, min_count=1,
              max_vocab=None, init_vectors=None, resume=None, seed=0, xp=np, fused=True, workers=1, scheduler=None,
-             progress=True, run=None):
+             progress=True, run=None, stop=None):
     """Train an RNN/LSTM language model on ``corpus``; the best model of the epochs is kept in ``output``.
 
     ``corpus``: a ``text.Corpus`` (its own valid/test splits are used when it has them) or an ``EncodedCorpus``.
@@ -32,6 +32,7 @@ def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid
     ``resume``: the directory of an earlier ``train_lm``: training continues after its last completed epoch with
     its vocabulary, tokenizer and state (``model``/``training`` default to the saved ones; the corpus must be the
     same). ``run``: how the run was started (corpus names, text options), saved under "run" in config.json.
+    ``stop()`` is asked after every step and epoch (see ``train.train``): True ends training as Ctrl-C does.
     Returns ``(LanguageModel, History)``; Ctrl-C ends training cleanly (``history.interrupted``).
     """
     output = Path(output)
@@ -66,7 +67,7 @@ def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid
     checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), {"run": run_info},
                               owned=in_place)
     history = train(lm, data.train_ids, data.valid_ids, config, start_id=data.vocab.eos_id, test_ids=data.test_ids,
-                    checkpoint=checkpoint, resume=resume_state, progress=progress)
+                    checkpoint=checkpoint, resume=resume_state, progress=progress, stop=stop)
     if history.best_epoch:
         checkpoint.restore_best(lm)   # the returned model is the saved one, not the last epoch's
     lm.eval()

@@ -3,10 +3,11 @@
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 from ..backend import array_module
 from ..errors import TrainingError
+from ..history import Epoch, History
 from ..interrupt import DeferInterrupt
 from ..nn.optim import SGD, Adam, clip_grads
 from .checkpoint import restore_training
@@ -53,99 +54,57 @@ class TrainConfig:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-@dataclass
-class EpochStats:
-    """One completed epoch."""
-    epoch: int
-    train_ppl: float
-    valid_ppl: float | None
-    lr: float                   # the learning rate used during this epoch
-    tokens_per_sec: float
-    seconds: float
-    train_tokens: int
-
-
-@dataclass
-class History:
-    """What a training run did; returned by ``train`` and written as --metrics."""
-    epochs: list = field(default_factory=list)
-    best_epoch: int = 0
-    best_valid_ppl: float = math.inf
-    test_ppl: float | None = None
-    test_tokens_per_sec: float | None = None
-    interrupted: bool = False
-    stopped_early: bool = False   # --patience epochs passed without improvement
-
-    def to_metrics(self):
-        seconds = sum(e.seconds for e in self.epochs)
-        tokens = sum(e.train_tokens for e in self.epochs)
-        metrics = {
-            "train_tokens_per_sec": tokens / seconds if seconds else None,
-            "train_seconds": seconds,
-            "valid_ppl": self.best_valid_ppl if math.isfinite(self.best_valid_ppl) else None,
-            "best_epoch": self.best_epoch,
-            "interrupted": self.interrupted,
-            "stopped_early": self.stopped_early,
-            "epochs": [asdict(e) for e in self.epochs],
-        }
-        if self.test_ppl is not None:
-            metrics["test_ppl"] = self.test_ppl
-            metrics["test_tokens_per_sec"] = self.test_tokens_per_sec
-        return metrics
-
-    def to_state(self):
-        state = self.to_metrics()
-        state["best_valid_ppl"] = self.best_valid_ppl if math.isfinite(self.best_valid_ppl) else None
-        return state
-
-    @classmethod
-    def from_state(cls, state):
-        best = state.get("best_valid_ppl")
-        return cls(epochs=[EpochStats(**e) for e in state["epochs"]], best_epoch=state["best_epoch"],
-                   best_valid_ppl=math.inf if best is None else best)
-
-
 def make_optimizer(config):
     return SGD(lr=config.lr) if config.optimizer == "sgd" else Adam(lr=config.lr)
 
 
 def train(model, train_ids, valid_ids, config, *, start_id, test_ids=None, checkpoint=None, resume=None,
-          progress=True):
-    """Train ``model`` on a host id stream and return a History.
+          progress=True, stop=None):
+    """Train ``model`` on a host id stream and return a ``History`` (kind "lm").
 
     ``valid_ids``/``test_ids``: id streams scored with ``evaluate.score_stream`` (``None`` to skip). The model's
-    generators (``model.rng``, and ``model.dropout_rng`` when it has one) are saved for ``resume``. The training stream is uploaded to the model's device once per epoch; a step never waits for
-    the host (one host sync per 20 steps reads the loss for the NaN check and the progress bar).
-    ``checkpoint`` (an ``artifact.LMCheckpoint``, or None to keep the best parameters in memory) receives the
+    generators (``model.rng``, and ``model.dropout_rng`` when it has one) are saved for ``resume``. The training
+    stream is uploaded to the model's device once per epoch; a step never waits for the host (one host sync per
+    20 steps reads the loss for the NaN check and the progress bar).
+    ``checkpoint`` (a ``checkpoint.LMCheckpoint``, or None to keep the best parameters in memory) receives the
     best model after every improving epoch and the resume state after every epoch. ``resume`` is what
-    ``artifact.load_resume`` returned: training continues after its last completed epoch, as if never stopped.
-    Ctrl-C ends training cleanly (``history.interrupted``); the best model is then scored on ``test_ids``.
+    ``checkpoint.load_resume`` returned: training continues after its last completed epoch, as if never stopped.
+    ``stop()`` is asked after every step and every epoch: True ends training there, as Ctrl-C does (the epoch in
+    progress is dropped, ``history.interrupted``); the best model is then scored on ``test_ids``.
     A non-finite loss raises TrainingError without touching the saved best model.
     """
     xp = array_module(model.params[0])
     batches = BPTTBatches(train_ids, config.batch_size, config.bptt, start_id)
     optimizer = make_optimizer(config)
-    history = History()
+    history = History("lm")
     best_state = None
     if resume is not None:
-        history = History.from_state(restore_training(model, optimizer, resume, xp))
+        history = History.from_metrics(restore_training(model, optimizer, resume, xp), "lm")
         logger.info("resuming after epoch %d (lr %g, best valid ppl %.2f)",
                     len(history.epochs), optimizer.lr, history.best_valid_ppl)
+    history.config = {"model": model.config.to_dict(), "training": config.to_dict()}
     try:
         for epoch in range(len(history.epochs) + 1, config.epochs + 1):
             with _epoch_bar(len(batches), epoch, config.epochs, progress) as bar:
-                stats = _train_epoch(model, optimizer, batches, config, epoch, bar, history)
-                if valid_ids is not None:
+                stats = _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop)
+                if stats is not None and valid_ids is not None:
                     stats.valid_ppl = score_stream(model, valid_ids, start_id, config.eval_batch_size,
                                                    config.bptt, progress=progress).ppl
-                    bar.set_postfix(loss=f"{math.log(stats.train_ppl):.3f}", ppl=f"{stats.train_ppl:.1f}",
-                                    tok_s=f"{stats.tokens_per_sec:,.0f}", valid_ppl=f"{stats.valid_ppl:.2f}")
+                    bar.set_postfix(loss=f"{stats.loss:.3f}", ppl=f"{stats.train_ppl:.1f}",
+                                    tok_s=f"{stats.items_per_sec:,.0f}", valid_ppl=f"{stats.valid_ppl:.2f}")
+            if stats is None:   # stop() ended the epoch: it is dropped, as after Ctrl-C
+                history.interrupted = True
+                break
             with DeferInterrupt():   # a Ctrl-C now lands after the checkpoint is saved, never inside it
-                best_state, stop = _end_epoch(model, optimizer, config, history, stats, checkpoint, best_state)
-            if stop:
+                best_state, done = _end_epoch(model, optimizer, config, history, stats, checkpoint, best_state)
+            if done:
+                break
+            if stop is not None and stop() and epoch < config.epochs:
+                history.interrupted = True
                 break
     except KeyboardInterrupt:
         history.interrupted = True
+    if history.interrupted:
         logger.warning("interrupted after %d completed epochs; the best model (epoch %d) is kept",
                        len(history.epochs), history.best_epoch)
     if test_ids is not None and history.best_epoch:
@@ -177,10 +136,10 @@ def _end_epoch(model, optimizer, config, history, stats, checkpoint, best_state)
     waited = epoch - history.best_epoch
     logger.info("epoch %d/%d: train ppl %.2f, valid ppl %s, lr %g (min %g), %s tok/s, %.1f s%s", epoch,
                 config.epochs, stats.train_ppl, _fmt(stats.valid_ppl), stats.lr, config.min_lr,
-                f"{stats.tokens_per_sec:,.0f}", stats.seconds,
+                f"{stats.items_per_sec:,.0f}", stats.seconds,
                 " (best)" if improved else _patience_note(waited, config.patience))
     if checkpoint is not None:
-        checkpoint.save_state(model, optimizer, history.to_state())
+        checkpoint.save_state(model, optimizer, history.metrics())
     if config.patience and waited >= config.patience and epoch < config.epochs:
         history.stopped_early = True
         logger.info("stopping early: no validation improvement for %d epoch(s) (--patience %d); the best "
@@ -196,8 +155,9 @@ def _epoch_bar(total, epoch, epochs, progress):
     return bar
 
 
-def _train_epoch(model, optimizer, batches, config, epoch, bar, history):
-    """One pass over the batches; returns the epoch's EpochStats (valid_ppl filled in by the caller)."""
+def _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop):
+    """One pass over the batches; returns the epoch's ``Epoch`` (valid_ppl filled in by the caller), or None
+    when ``stop()`` ended it early."""
     xp = array_module(model.params[0])
     model.train()
     model.reset_state()
@@ -219,11 +179,12 @@ def _train_epoch(model, optimizer, batches, config, epoch, bar, history):
             rate = tokens / (time.perf_counter() - started)
             bar.set_postfix(loss=f"{mean:.3f}", ppl=f"{_exp(mean):.1f}", tok_s=f"{rate:,.0f}", refresh=False)
         bar.update(1)
+        if stop is not None and step < len(batches) and stop():
+            return None
     seconds = time.perf_counter() - started
     mean = float(loss_sum) / tokens
     _check_finite(mean, epoch, len(batches), history)
-    return EpochStats(epoch=epoch, train_ppl=_exp(mean), valid_ppl=None, lr=float(lr),
-                      tokens_per_sec=tokens / seconds, seconds=seconds, train_tokens=tokens)
+    return Epoch(epoch=epoch, loss=mean, seconds=seconds, items=tokens, lr=float(lr))
 
 
 def _check_finite(mean_loss, epoch, step, history):

@@ -1,4 +1,5 @@
-"""Training curves from a --metrics object: word2vec loss and words/s per epoch; LM perplexities and learning rate."""
+"""Training curves from a --metrics object (w2vlm.history's layout): word2vec loss and words/s per epoch; LM
+perplexities and learning rate."""
 
 import math
 
@@ -12,9 +13,11 @@ def metrics_kind(metrics):
     if not isinstance(epochs, list) or not epochs or not all(isinstance(e, dict) for e in epochs):
         raise PlotError("the metrics have no epochs to draw; give a --metrics file that train-embeddings or "
                         "train-lm wrote after at least one epoch")
-    if all("loss" in e and "words_per_sec" in e for e in epochs):
+    kind = metrics.get("kind")   # the one layout (w2vlm.history) names it; files written before it are told by keys
+    rate = "items_per_sec" if kind else "words_per_sec"
+    if kind in (None, "embeddings") and all("loss" in e and rate in e for e in epochs):
         return "embeddings"
-    if all("train_ppl" in e and "lr" in e for e in epochs):
+    if kind in (None, "lm") and all("train_ppl" in e and "lr" in e for e in epochs):
         return "lm"
     raise PlotError("these metrics are neither train-embeddings' (loss, words_per_sec) nor train-lm's "
                     "(train_ppl, valid_ppl, lr) per epoch")
@@ -49,11 +52,12 @@ def _epoch_axis(ax, count):
 
 
 def _embedding_curves(left, right, epochs):
-    x = list(range(1, len(epochs) + 1))
+    x = [e.get("epoch", i + 1) for i, e in enumerate(epochs)]
     left.plot(x, [e["loss"] for e in epochs], marker="o", ms=3, color="tab:blue")
     left.set_ylabel("loss (negative sampling)")
     left.set_title("training loss", fontsize=10)
-    right.plot(x, [e["words_per_sec"] / 1e3 for e in epochs], marker="o", ms=3, color="tab:green")
+    right.plot(x, [e.get("items_per_sec", e.get("words_per_sec")) / 1e3 for e in epochs], marker="o", ms=3,
+               color="tab:green")
     right.set_ylabel("thousand words / s")
     right.set_ylim(bottom=0)
     right.set_title("throughput", fontsize=10)
