@@ -37,10 +37,18 @@ def _dotted(node):
     return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None
 
 
+def _root(node):
+    """The name an expression such as ``catalog.load_catalog()["ptb"]`` starts from, else None."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
 def patches_of_package(source):
     """The package attributes ``source`` (a test file's text) replaces: ``monkeypatch.setattr/delattr(target,
     "name", ...)`` or ``setattr(target, "name", ...)`` on a package object, ``monkeypatch.setattr("w2vlm.x.y", ...)``,
-    and plain assignments ``module.name = value``."""
+    ``monkeypatch.setitem/delitem`` on a table reached from the package, and plain assignments
+    ``module.name = value``."""
     tree = ast.parse(source)
     bound = _bound_to_package(tree)
     found = []
@@ -53,6 +61,9 @@ def patches_of_package(source):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name in ("setitem", "delitem") and node.args and _root(node.args[0]) in bound:
+                found.append(f"{ast.unparse(node.args[0])}[...]")
+                continue
             if name not in ("setattr", "delattr") or not node.args:
                 continue
             first = node.args[0]
@@ -93,11 +104,13 @@ def test_the_check_sees_each_kind_of_patch():
               "    monkeypatch.delattr(w2vlm.text.catalog, 'package_dir')\n"
               "    setattr(model_dir, '_exchange', None)\n"
               "    model_dir._exchange = None\n"
+              "    monkeypatch.setitem(w2vlm.text.catalog.load_catalog()['ptb'], 'url', '')\n"
               "    monkeypatch.setattr(os, 'access', None)\n"        # the environment: allowed
+              "    monkeypatch.setitem(os.environ, 'A', '1')\n"
               "    vectors = object()\n    vectors.config = {}\n")    # an instance, not the package
     assert sorted(patches_of_package(source)) == sorted([
         "r.BLOCK_WORDS", "options.StopRequest.__call__", "w2vlm.interrupt.StopRequest", "w2vlm.text.catalog.package_dir",
-        "model_dir._exchange", "model_dir._exchange"])
+        "model_dir._exchange", "model_dir._exchange", "w2vlm.text.catalog.load_catalog()['ptb'][...]"])
 
 
 def _import_time_code(tree):

@@ -1,5 +1,6 @@
 """Named corpora: resolution under $W2VLM_DATA, splits, status, and fetching (file:// URLs, checksums, offline)."""
 
+import copy
 import hashlib
 import os
 import zipfile
@@ -95,41 +96,42 @@ def test_every_catalog_entry_is_complete():
                 assert len(split["sha256"]) == 64, name
 
 
-def _serve(tmp_path, monkeypatch, content, sha256=None):
-    """Point every ptb split of the catalog at one local file:// URL (with the right or a given checksum)."""
+def _served(tmp_path, content, sha256=None):
+    """ptb's catalog entry with every split at one local file:// URL (with the right or a given checksum)."""
     source = write(tmp_path / "source" / "split.txt", content)
-    splits = catalog.load_catalog()["ptb"]["splits"]
-    for split in ("train", "valid", "test"):
-        monkeypatch.setitem(splits, split, {**splits[split], "url": source.as_uri(),
-                                            "sha256": sha256 or hashlib.sha256(content).hexdigest()})
-    return source
+    served = copy.deepcopy(catalog.entry("ptb"))
+    for split in served["splits"].values():
+        split.update(url=source.as_uri(), sha256=sha256 or hashlib.sha256(content).hexdigest())
+    return served
 
 
 def test_fetch_from_a_file_url_verifies_and_writes_atomically(tmp_path, monkeypatch):
     content = b" fetched line \n"
-    _serve(tmp_path, monkeypatch, content)
+    served = _served(tmp_path, content)
     dest = tmp_path / "dest"
-    files = catalog.fetch("ptb", dest)
+    files = catalog.fetch("ptb", dest, catalog_entry=served)
     assert files == [dest / "ptb" / f"ptb.{s}.txt" for s in ("train", "valid", "test")]
     assert all(path.read_bytes() == content for path in files)
     assert sorted(p.name for p in (dest / "ptb").iterdir()) == ["ptb.test.txt", "ptb.train.txt", "ptb.valid.txt"]
     monkeypatch.setenv("W2VLM_DATA", str(dest))
     assert list(open_corpus("ptb")) == ["fetched line"]
-    assert catalog.fetch("ptb", dest) == files  # present and valid: nothing downloaded again
+    (tmp_path / "source" / "split.txt").unlink()   # present and valid: nothing is downloaded again
+    assert catalog.fetch("ptb", dest, catalog_entry=served) == files
 
 
-def test_fetch_checksum_mismatch_leaves_no_file(tmp_path, monkeypatch):
-    _serve(tmp_path, monkeypatch, b"tampered\n", sha256="0" * 64)
+def test_fetch_checksum_mismatch_leaves_no_file(tmp_path):
+    served = _served(tmp_path, b"tampered\n", sha256="0" * 64)
     dest = tmp_path / "dest"
     with pytest.raises(CorpusError, match="checksum mismatch .* expected sha256 0000"):
-        catalog.fetch("ptb", dest)
+        catalog.fetch("ptb", dest, catalog_entry=served)
     assert list((dest / "ptb").iterdir()) == []
 
 
-def test_fetch_offline_is_one_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setitem(catalog.load_catalog()["ptb"]["splits"]["train"], "url", "http://127.0.0.1:9/ptb.train.txt")
+def test_fetch_offline_is_one_clear_error(tmp_path):
+    offline = copy.deepcopy(catalog.entry("ptb"))
+    offline["splits"]["train"]["url"] = "http://127.0.0.1:9/ptb.train.txt"
     with pytest.raises(CorpusError, match=r"cannot download http://127\.0\.0\.1:9/ptb\.train\.txt .*network"):
-        catalog.fetch("ptb", tmp_path / "dest")
+        catalog.fetch("ptb", tmp_path / "dest", catalog_entry=offline)
     assert list((tmp_path / "dest" / "ptb").iterdir()) == []
 
 
@@ -138,14 +140,14 @@ def test_fetch_archive_extracts_the_members(tmp_path, monkeypatch):
     with zipfile.ZipFile(archive, "w") as bundle:
         for split in ("train", "valid", "test"):
             bundle.writestr(f"wikitext-2/wiki.{split}.tokens", f" = Heading = \n {split} text \n")
-    info = catalog.load_catalog()["wikitext-2"]["archive"]
-    monkeypatch.setitem(info, "url", archive.as_uri())
-    monkeypatch.setitem(info, "sha256", hashlib.sha256(archive.read_bytes()).hexdigest())
-    catalog.fetch("wikitext-2", tmp_path / "data")
+    served = copy.deepcopy(catalog.entry("wikitext-2"))
+    served["archive"].update(url=archive.as_uri(), sha256=hashlib.sha256(archive.read_bytes()).hexdigest())
+    catalog.fetch("wikitext-2", tmp_path / "data", catalog_entry=served)
     monkeypatch.setenv("W2VLM_DATA", str(tmp_path / "data"))
     assert list(open_corpus("wikitext-2:test")) == ["= Heading =", "test text"]
     assert sorted(p.name for p in (tmp_path / "data" / "wikitext-2").iterdir()) == [
         "wiki.test.tokens", "wiki.train.tokens", "wiki.valid.tokens"]
+    assert "file:" not in catalog.entry("wikitext-2")["archive"]["url"]   # catalog.json's entry is untouched
 
 
 def test_bundled_corpora_need_no_download():

@@ -195,9 +195,10 @@ def _extract_member(archive, member, path):
             os.unlink(tmp)
 
 
-def fetch(name, dest=None):
-    """Download the files of ``name`` into <dest or data_dir()>/<dir>/, verifying sha256; returns their paths."""
-    info = entry(name)
+def fetch(name, dest=None, *, catalog_entry=None):
+    """Download the files of ``name`` into <dest or data_dir()>/<dir>/, verifying sha256; returns their paths.
+    ``catalog_entry`` replaces catalog.json's entry for ``name`` (e.g. a mirror's URLs and checksums)."""
+    info = entry(name) if catalog_entry is None else catalog_entry
     if "bundled" in info:
         files = [p for paths in split_files(name).values() for p in paths]
         if not files:
