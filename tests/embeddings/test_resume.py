@@ -146,3 +146,16 @@ def test_diverging_training_stops_with_a_training_error():
     with pytest.raises(TrainingError, match="diverged.*lower --lr"):
         train_word2vec(ids, offsets, counts, _config("skipgram", lr=1.0, dim=50, sample=0.0, epochs=5),
                        progress=False)
+
+
+@pytest.mark.parametrize("stopped_fused, resumed_fused, needs", [(False, True, "--no-fused"),
+                                                                  (True, False, "without --no-fused")])
+def test_a_run_resumes_only_on_the_path_it_trained_on(stopped_fused, resumed_fused, needs):
+    ids, offsets, counts, _ = topic_corpus(lines=120)
+    config = _config("cbow", batch_size=8, block_words=300, report_batches=2)
+    W_in, W_out, history = train_word2vec(ids, offsets, counts, config, fused=stopped_fused, progress=False,
+                                          stop=StopAfter(2))
+    assert history.interrupted
+    with pytest.raises(ArtifactError, match=f"cannot continue on the .*{needs}"):
+        train_word2vec(ids, offsets, counts, config, fused=resumed_fused, progress=False,
+                       resume=ResumePoint(W_in, W_out, history.state))

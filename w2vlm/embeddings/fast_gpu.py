@@ -187,6 +187,7 @@ class GPURun:
     words) over the run on the host."""
 
     takes_kernel_options = True  # tile, blocks, vec, min_blocks, launch_words (benchmarks)
+    path = "CUDA kernel"
 
     @staticmethod
     def describe(config, xp):

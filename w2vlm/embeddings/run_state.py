@@ -54,7 +54,7 @@ def snapshot(trainer, history, epoch, position, loss_sum, examples, seconds):
     return {"epoch": int(epoch), "position": int(position), "loss_sum": float(loss_sum), "examples": int(examples),
             "seconds": float(seconds), "trained_words": int(trainer.trained_words),
             "epochs": [e.to_dict("embeddings") for e in history.epochs], "train_seconds": float(history.train_seconds),
-            "block_words": int(trainer.config.block_words),
+            "block_words": int(trainer.config.block_words), "path": getattr(trainer, "path", None),
             "random": trainer.random_state() if hasattr(trainer, "random_state") else None}
 
 
@@ -65,6 +65,7 @@ def restore(resume, trainer, history):
         history.epochs = [Epoch.from_dict(row, number, history.raw_words)   # older states' rows too
                           for number, row in enumerate(state["epochs"], 1)]
         if state["random"] is not None and hasattr(trainer, "set_random_state"):
+            _check_same_path(state, trainer)
             trainer.set_random_state(state["random"])
         elif int(state["position"]):   # the CUDA runner keys its generator by epoch: only epoch ends resume
             raise ArtifactError("this run stopped inside an epoch on a path that cannot continue there (the "
@@ -75,6 +76,19 @@ def restore(resume, trainer, history):
                       int(state["examples"]), float(state["seconds"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"the saved training state is damaged ({exc}); train anew without --resume") from None
+
+
+# how to put a run back on the path it trained on
+_PATH_HINTS = {"numba kernel": "the fused CPU kernel: --device cpu without --no-fused (fused=True on NumPy)",
+               "layered model": "the layered model: w2vlm --no-fused (fused=False)"}
+
+
+def _check_same_path(state, trainer):
+    """The generators of one runner cannot continue on another: name the path the run needs."""
+    saved, now = state.get("path"), getattr(trainer, "path", None)
+    if saved and now and saved != now:
+        raise ArtifactError(f"this run trained on the {saved} and cannot continue on the {now} (their random "
+                            f"generators differ); resume it on {_PATH_HINTS.get(saved, 'the ' + saved)}")
 
 
 def _check_block_grid(state, trainer):

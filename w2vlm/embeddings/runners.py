@@ -22,6 +22,8 @@ class FastRun:
     per thread. Block cuts fall every ``config.block_words * threads`` words of the epoch, wherever the pieces end;
     they are the progress, stop and resume points (the run state records the block size)."""
 
+    path = "numba kernel"   # recorded in the run state: a stopped run resumes on the path it ran on
+
     @staticmethod
     def describe(config, xp):
         return f"numba kernel, {config.threads} thread(s)"
@@ -87,6 +89,8 @@ class FastRun:
 class ReferenceRun:
     """The layered model (cbow.py) on ``xp`` with plain SGD over batches of targets, in corpus order; it reports
     (and syncs with the host) every ``config.report_batches`` batches."""
+
+    path = "layered model"
 
     @staticmethod
     def describe(config, xp):
