@@ -20,8 +20,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 SYSTEMS = ("w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
-           "gensim-fasttext-jamo")
-SUBWORD_SYSTEMS = ("w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo")
+           "gensim-fasttext-jamo", "w2vlm-jamo-char")
+SUBWORD_SYSTEMS = ("w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char")
+W2VLM_SUBWORDS = {"w2vlm-jamo": "jamo", "w2vlm-jamo-target": "jamo", "w2vlm-jamo-char": "jamo+char"}  # -> --subwords
 EVAL_FILES = {"semantic": "kor_analogy_semantic.txt", "syntactic": "kor_analogy_syntactic.txt",
               "ws353": "kor_ws353.csv"}
 
@@ -85,7 +86,7 @@ def _w2vlm(system, encoded, settings, seed):
     config = Word2VecConfig(model=settings["model"], dim=settings["dim"], window=settings["window"],
                             negatives=settings["negatives"], min_count=settings["min_count"],
                             sample=settings["sample"], lr=settings["lr"], epochs=settings["epochs"], threads=1,
-                            seed=seed, subwords="jamo" if system.startswith("w2vlm-jamo") else None,
+                            seed=seed, subwords=W2VLM_SUBWORDS.get(system),
                             buckets=settings["buckets"],
                             subword_updates="target" if system.endswith("-target") else "window")
     vectors, history = train_embeddings(encoded, config, progress=False)

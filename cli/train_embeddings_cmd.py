@@ -46,11 +46,16 @@ log = logging.getLogger("w2vlm")
               help="CPU training threads (Hogwild, like gensim's workers).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Targets per step of the layered model (--no-fused); the fused kernels update word by word.")
-@click.option("--subwords", type=click.Choice(["jamo", "char"]), default=None,
+@click.option("--subwords", type=click.Choice(["jamo", "char", "jamo+char"]), default=None,
               help="fastText subword vectors: a word is the mean of its vector and its hashed n-gram vectors "
-                   "(jamo: Hangul split into initial/medial/final jamo first). Gives vectors to unseen words.")
+                   "(jamo: Hangul split into initial/medial/final jamo first; jamo+char: jamo n-grams plus "
+                   "syllable n-grams, Park et al. 2018). Gives vectors to unseen words.")
 @click.option("--min-n", type=click.IntRange(min=1), default=3, show_default=True, help="Shortest n-gram (--subwords).")
 @click.option("--max-n", type=click.IntRange(min=1), default=6, show_default=True, help="Longest n-gram (--subwords).")
+@click.option("--min-char-n", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Shortest syllable n-gram (--subwords jamo+char).")
+@click.option("--max-char-n", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Longest syllable n-gram (--subwords jamo+char).")
 @click.option("--buckets", type=click.IntRange(min=1, max=2 ** 32 - 1), default=2_000_000, show_default=True,
               help="Hash buckets for n-grams (--subwords); only the buckets vocabulary words use are stored.")
 @click.option("--subword-updates", type=click.Choice(["window", "target"]), default="window", show_default=True,
@@ -70,8 +75,8 @@ log = logging.getLogger("w2vlm")
 @corpus_options
 @click.pass_context
 def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
-                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, buckets,
-                     subword_updates, metrics, as_json, plot, resume, **text_options):
+                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, min_char_n,
+                     max_char_n, buckets, subword_updates, metrics, as_json, plot, resume, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
     shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
     --min-count 3 unless given).
@@ -82,7 +87,8 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
     options = dict(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
                    min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window, lr=lr,
                    min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size, seed=settings.seed,
-                   subwords=subwords, min_n=min_n, max_n=max_n, buckets=buckets, subword_updates=subword_updates)
+                   subwords=subwords, min_n=min_n, max_n=max_n, min_char_n=min_char_n, max_char_n=max_char_n,
+                   buckets=buckets, subword_updates=subword_updates)
     point = None
     if resume is not None:
         output = output or resume

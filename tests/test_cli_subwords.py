@@ -126,3 +126,23 @@ def test_import_fasttext_vec_text(tmp_path):
     vectors = WordVectors.load(tmp_path / "ft")
     assert vectors.words == ["영화", "재미", "</s>"]
     np.testing.assert_allclose(vectors["재미"], [-0.1, 0.5, 0.25, 1.0])
+
+
+def test_jamo_plus_char_subwords_with_syllable_lengths(eojeol_file, tmp_path):
+    out = tmp_path / "jamo-char"
+    result = _run("train-embeddings", eojeol_file, "-o", out, "--tokenizer", "whitespace", "--subwords", "jamo+char",
+                  "--max-n", 4, "--min-char-n", 2, "--max-char-n", 3, "--dim", 8, "--min-count", 1, "--epochs", 1)
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["subwords"] == {"kind": "jamo+char", "min_n": 3, "max_n": 4, "buckets": 2_000_000,
+                                  "min_char_n": 2, "max_char_n": 3}
+    pieces = WordVectors.load(out).subwords.pieces("학교의")
+    assert [piece for piece in pieces if "학" in piece] == ["<학", "<학교", "학교"]  # 학교의 itself: never seen
+
+
+def test_min_char_n_above_max_char_n_is_a_one_line_error(eojeol_file, tmp_path):
+    result = _run("train-embeddings", eojeol_file, "-o", tmp_path / "x", "--tokenizer", "whitespace",
+                  "--subwords", "jamo+char", "--min-char-n", 4, "--max-char-n", 2)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: need 1 <= --min-char-n <= --max-char-n (got min_char_n=4, max_char_n=2)"]

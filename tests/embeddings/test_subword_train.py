@@ -137,3 +137,22 @@ def test_two_hogwild_threads_learn_as_one_does(model, updates, tmp_path):
                                                                          subword_updates=updates), progress=False)
     assert history.epochs[-1].loss < history.epochs[0].loss
     assert _neighbour_topic_accuracy(vectors) > 0.9
+
+
+def test_jamo_plus_char_trains_and_its_artifact_records_the_scheme(tmp_path):
+    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(subwords="jamo+char", model="skipgram"),
+                                        progress=False)
+    assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+    assert _neighbour_topic_accuracy(vectors) > 0.9
+    pieces = vectors.subwords.pieces(HELD_OUT)  # 학교의: jamo n-grams, then the syllable n-grams training saw
+    assert pieces[:2] == ["<ㅎㅏ", "<ㅎㅏㄱ"] and ["<학", "<학교", "학", "학교", "교"] == [
+        piece for piece in pieces if piece in ("<학", "<학교", "학", "학교", "교")]
+    nearest = [word for word, _ in vectors.most_similar(positive=[vectors.subwords.vector(HELD_OUT)], topn=5)]
+    assert sum(word.startswith("학교") for word in nearest) >= 3, nearest
+    vectors.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["subwords"] == {"kind": "jamo+char", "min_n": 3, "max_n": 6, "buckets": 100_000,
+                                  "min_char_n": 1, "max_char_n": 4}
+    loaded = WordVectors.load(tmp_path / "m")
+    assert loaded.subwords.scheme == vectors.subwords.scheme
+    np.testing.assert_array_equal(loaded.subwords.vector(HELD_OUT), vectors.subwords.vector(HELD_OUT))

@@ -85,10 +85,43 @@ def test_update_gains_count_repeated_rows():
     np.testing.assert_allclose(update_gains(row_offsets, rows), [1.0, 5 / 3])
 
 
-@pytest.mark.parametrize("kind, min_n, max_n", [("jamo", 3, 6), ("char", 3, 6), ("char", 1, 3), ("jamo", 2, 2)])
-def test_batched_bucket_ids_match_the_readable_hash(kind, min_n, max_n):
-    scheme = SubwordScheme(kind, min_n, max_n, buckets=1_000_003)
-    words = ["먹었습니다", "a", "ㅋㅋㅋ", "Naver!", "대통령/NNG", "x̃y", "😀영화"]  # 1- to 4-byte characters
+@pytest.mark.parametrize("kind, min_n, max_n, chars", [
+    ("jamo", 3, 6, (1, 4)), ("char", 3, 6, (1, 4)), ("char", 1, 3, (1, 4)), ("jamo", 2, 2, (1, 4)),
+    ("jamo+char", 3, 6, (1, 4)), ("jamo+char", 2, 3, (2, 5))])
+def test_batched_bucket_ids_match_the_readable_hash(kind, min_n, max_n, chars):
+    scheme = SubwordScheme(kind, min_n, max_n, 1_000_003, *chars)
+    words = ["먹었습니다", "a", "ㅋㅋㅋ", "Naver!", "대통령/NNG", "x̃y", "😀영화", "가힣", "3D영화", "힣"]  # 1- to 4-byte
     offsets, ids = bucket_id_lists(words, scheme)
     for i, word in enumerate(words):
         np.testing.assert_array_equal(ids[offsets[i]:offsets[i + 1]], scheme.bucket_ids(word))
+
+
+def test_jamo_plus_char_adds_syllable_ngrams_after_the_jamo_ones():
+    scheme = SubwordScheme("jamo+char", 3, 3, min_char_n=1, max_char_n=2)
+    jamo = ["<ㅂㅏ", "ㅂㅏㅂ", "ㅏㅂㅇ", "ㅂㅇㅡ", "ㅇㅡㄹ", "ㅡㄹ>"]  # <ㅂㅏㅂㅇㅡㄹ>, by hand
+    syllables = ["<밥", "밥", "밥을", "을", "을>"]                   # <밥을>: fastText's order, lone < > skipped
+    assert SubwordScheme("jamo", 3, 3).ngrams("밥을") == jamo
+    assert scheme.ngrams("밥을") == jamo + syllables
+    # Park et al.'s syllable lengths 1..4: a 2-syllable eojeol gets 8 syllable n-grams after its 18 jamo n-grams
+    grams = SubwordScheme("jamo+char").ngrams("여자")
+    assert len(grams) == 18 + 8 and grams[18:] == ["<여", "<여자", "<여자>", "여", "여자", "여자>", "자", "자>"]
+
+
+def test_jamo_plus_char_leaves_non_hangul_to_the_jamo_ngrams():
+    scheme = SubwordScheme("jamo+char", 3, 4, min_char_n=1, max_char_n=3)
+    for word in ("Naver!", "ㅋㅋㅋ", "3/NNG"):
+        assert scheme.ngrams(word) == SubwordScheme("jamo", 3, 4).ngrams(word)
+    # mixed: only the character n-grams holding a syllable are added
+    extra = scheme.ngrams("3D영화")[len(SubwordScheme("jamo", 3, 4).ngrams("3D영화")):]
+    assert extra == ["3D영", "D영", "D영화", "영", "영화", "영화>", "화", "화>"]
+
+
+def test_scheme_config_round_trip_and_older_configs():
+    scheme = SubwordScheme("jamo+char", 3, 5, buckets=1000, min_char_n=2, max_char_n=3)
+    assert scheme.to_config() == {"kind": "jamo+char", "min_n": 3, "max_n": 5, "buckets": 1000,
+                                  "min_char_n": 2, "max_char_n": 3}
+    assert SubwordScheme.from_config(scheme.to_config()) == scheme
+    old = {"kind": "jamo", "min_n": 3, "max_n": 6, "buckets": 2_000_000}  # written before jamo+char existed
+    assert SubwordScheme.from_config(old).to_config() == old
+    with pytest.raises(TrainingError, match="--min-char-n"):
+        SubwordScheme("jamo+char", min_char_n=3, max_char_n=2)

@@ -23,8 +23,8 @@ _META = "meta"
 def write_subword_file(vectors, path):
     """Write ``vectors`` (a WordVectors with ``subwords``) to ``path`` atomically."""
     if vectors.subwords is None:
-        raise ArtifactError("this model has no subword vectors; train it with --subwords jamo|char, or export it "
-                            "as word2vec-text")
+        raise ArtifactError("this model has no subword vectors; train it with --subwords jamo|char|jamo+char, or "
+                            "export it as word2vec-text")
     meta = {"format": FORMAT, "w2vlm_version": __version__, "subwords": vectors.subwords.scheme.to_config(),
             "tokenizer": vectors.tokenizer_config, "dim": vectors.dim}
     arrays = {_META: np.array(json.dumps(meta, ensure_ascii=False)), "words": np.array(vectors.words, dtype=str),

@@ -23,7 +23,7 @@ from .runners import FastRun, ReferenceRun, learning_rate
 from .sampling import UnigramSampler, keep_probabilities
 from .stream import ArrayStream, CorpusStream
 from .subword_train import SubwordRows
-from .subwords import SubwordScheme
+from .subwords import MAX_CHAR_N, MIN_CHAR_N, SubwordScheme
 from .vectors import WordVectors
 
 log = logging.getLogger("w2vlm")
@@ -50,17 +50,21 @@ class Word2VecConfig:
     threads: int = 1
     batch_size: int = 256          # targets per step of the layered (xp) path only (capped at vocab size / 16)
     seed: int = 0
-    subwords: Optional[str] = None  # None | jamo | char: fastText n-gram vectors (subwords.py)
+    subwords: Optional[str] = None  # None | jamo | char | jamo+char: fastText n-gram vectors (subwords.py)
     min_n: int = 3
     max_n: int = 6
     buckets: int = 2_000_000
+    min_char_n: int = MIN_CHAR_N   # jamo+char's character n-gram lengths
+    max_char_n: int = MAX_CHAR_N
     subword_updates: str = "window"  # window | target: how the numba kernel updates subword CBOW (subword_window.py)
     block_words: int = 1 << 17     # numba path: words per thread per block (progress, stop and resume points)
     report_batches: int = 50       # layered path: batches per progress report, stop check and host sync
 
     def subword_scheme(self):
         """The SubwordScheme of a --subwords model, else None."""
-        return SubwordScheme(self.subwords, self.min_n, self.max_n, self.buckets) if self.subwords else None
+        if not self.subwords:
+            return None
+        return SubwordScheme(self.subwords, self.min_n, self.max_n, self.buckets, self.min_char_n, self.max_char_n)
 
     def __post_init__(self):
         """Raise TrainingError naming the option to fix: a config that exists is a valid one."""
