@@ -142,7 +142,7 @@ def test_two_hogwild_threads_learn_as_one_does(model, updates, tmp_path):
 def test_jamo_plus_char_trains_and_its_artifact_records_the_scheme(tmp_path):
     vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(subwords="jamo+char", model="skipgram"),
                                         progress=False)
-    assert history.epochs[-1]["loss"] < history.epochs[0]["loss"]
+    assert history.epochs[-1].loss < history.epochs[0].loss
     assert _neighbour_topic_accuracy(vectors) > 0.9
     pieces = vectors.subwords.pieces(HELD_OUT)  # 학교의: jamo n-grams, then the syllable n-grams training saw
     assert pieces[:2] == ["<ㅎㅏ", "<ㅎㅏㄱ"] and ["<학", "<학교", "학", "학교", "교"] == [
