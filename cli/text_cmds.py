@@ -66,9 +66,12 @@ def corpora_list(as_json):
 @click.argument("name")
 @click.option("--dest", type=click.Path(file_okay=False), default=None,
               help="Folder to put NAME/ under [default: $W2VLM_DATA or the default data folder].")
-def corpora_fetch(name, dest):
+@click.option("--mirror", default=None, metavar="URL|DIR",
+              help="Download from a mirror (https://..., file://... or a folder) holding the same files under "
+                   "their own names; the checksums are still verified.")
+def corpora_fetch(name, dest, mirror):
     """Download the files of corpus NAME and verify their sha256 checksums."""
-    files = catalog.fetch(name, dest)
+    files = catalog.fetch(name, dest, mirror=mirror)
     click.echo(f"{name}: {len(files)} file(s) ready")
     for path in files:
         click.echo(f"  {path}")

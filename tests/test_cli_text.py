@@ -1,11 +1,11 @@
 """`w2vlm tokenize` and `w2vlm corpora list|fetch` through click's CliRunner: output, errors, exit codes."""
 
-import hashlib
+import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from w2vlm.text import catalog
 from w2vlm_cli.main import cli
 
 from .text.conftest import S2, S3, kiwi, needs_java, okt, write  # noqa: F401  (kiwi, okt: fixtures)
@@ -96,18 +96,26 @@ def test_corpora_list(run, tmp_path, monkeypatch):
     assert '"name": "ptb"' in run("corpora", "list", "--json").stdout
 
 
-def test_corpora_fetch(run, tmp_path, monkeypatch):
-    source = write(tmp_path / "src.txt", b"one line\n")
-    splits = catalog.load_catalog()["nsmc"]["splits"]
-    good = {**splits["test"], "url": source.as_uri(), "sha256": hashlib.sha256(b"one line\n").hexdigest()}
-    monkeypatch.setitem(splits, "test", good)
-    result = run("corpora", "fetch", "nsmc", "--dest", str(tmp_path / "data"))
-    assert result.exit_code == 0 and (tmp_path / "data" / "nsmc" / "ratings_test.txt").read_bytes() == b"one line\n"
-    monkeypatch.setitem(splits, "test", {**good, "sha256": "f" * 64})
-    result = run("corpora", "fetch", "nsmc", "--dest", str(tmp_path / "other"))
-    assert result.exit_code == 1 and result.stderr.startswith("Error: checksum mismatch")
-    monkeypatch.setitem(splits, "test", {**good, "url": "http://127.0.0.1:9/ratings_test.txt"})
-    result = run("corpora", "fetch", "nsmc", "--dest", str(tmp_path / "other"))
-    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot download http://127.0.0.1:9/")
+def test_corpora_fetch(run, tmp_path):
+    mirror = tmp_path / "mirror"
+    write(mirror / "ratings_test.txt", b"one line\n")   # a mirror of nsmc with other content: the checksum says so
+    result = run("corpora", "fetch", "nsmc", "--dest", str(tmp_path / "data"), "--mirror", str(mirror))
+    assert result.exit_code == 1 and result.stderr.startswith("Error: checksum mismatch for file://")
+    assert result.stderr.count("\n") == 1 and list((tmp_path / "data" / "nsmc").iterdir()) == []
+    result = run("corpora", "fetch", "nsmc", "--dest", str(tmp_path / "other"), "--mirror", "http://127.0.0.1:9/m")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: cannot download http://127.0.0.1:9/m/ratings")
     assert result.stderr.count("\n") == 1 and list((tmp_path / "other" / "nsmc").iterdir()) == []
     assert run("corpora", "fetch", "nope").exit_code == 1
+
+
+def test_corpora_fetch_from_a_mirror_folder(run, tmp_path):
+    data = os.environ.get("W2VLM_DATA")
+    if not data or not (Path(data) / "ptb" / "ptb.test.txt").is_file():
+        pytest.skip("W2VLM_DATA with ptb/ is not set: the catalog's checksums need the real files")
+    result = run("corpora", "fetch", "ptb", "--dest", str(tmp_path / "data"), "--mirror", str(Path(data) / "ptb"))
+    assert result.exit_code == 0, result.output
+    for split in ("train", "valid", "test"):
+        name = f"ptb.{split}.txt"
+        assert (tmp_path / "data" / "ptb" / name).read_bytes() == (Path(data) / "ptb" / name).read_bytes()
+    again = run("corpora", "fetch", "ptb", "--dest", str(tmp_path / "data"), "--mirror", "http://127.0.0.1:9/")
+    assert again.exit_code == 0 and "3 file(s) ready" in again.stdout   # present and valid: nothing downloaded

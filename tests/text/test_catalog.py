@@ -119,6 +119,17 @@ def test_fetch_from_a_file_url_verifies_and_writes_atomically(tmp_path, monkeypa
     assert catalog.fetch("ptb", dest, catalog_entry=served) == files
 
 
+def test_fetch_from_a_mirror_folder_takes_each_file_by_its_name(tmp_path):
+    served = copy.deepcopy(catalog.entry("ptb"))   # catalog.json's URLs, checksums of the mirrored test content
+    for split in served["splits"].values():
+        split["sha256"] = hashlib.sha256(b" mirrored line \n").hexdigest()
+    mirror = tmp_path / "mirror"
+    for split in ("train", "valid", "test"):
+        write(mirror / f"ptb.{split}.txt", " mirrored line \n")
+    files = catalog.fetch("ptb", tmp_path / "dest", mirror=mirror, catalog_entry=served)
+    assert [path.read_bytes() for path in files] == [b" mirrored line \n"] * 3
+
+
 def test_fetch_checksum_mismatch_leaves_no_file(tmp_path):
     served = _served(tmp_path, b"tampered\n", sha256="0" * 64)
     dest = tmp_path / "dest"

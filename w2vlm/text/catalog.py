@@ -195,9 +195,11 @@ def _extract_member(archive, member, path):
             os.unlink(tmp)
 
 
-def fetch(name, dest=None, *, catalog_entry=None):
+def fetch(name, dest=None, *, mirror=None, catalog_entry=None):
     """Download the files of ``name`` into <dest or data_dir()>/<dir>/, verifying sha256; returns their paths.
-    ``catalog_entry`` replaces catalog.json's entry for ``name`` (e.g. a mirror's URLs and checksums)."""
+    ``mirror``: a base URL (https://, file://) or a local folder that holds the same files under their own names
+    (the last part of each catalogued URL), for a machine that cannot reach the sources; the checksums are still
+    verified. ``catalog_entry`` replaces catalog.json's entry for ``name`` (other URLs and checksums)."""
     info = entry(name) if catalog_entry is None else catalog_entry
     if "bundled" in info:
         files = [p for paths in split_files(name).values() for p in paths]
@@ -209,31 +211,41 @@ def fetch(name, dest=None, *, catalog_entry=None):
     targets = {split: folder / spec["file"] for split, spec in info["splits"].items()}
     if "archive" in info:
         if not all(p.is_file() for p in targets.values()):
-            _fetch_archive(info["archive"], targets, folder)
+            _fetch_archive(info["archive"], targets, folder, mirror)
         return list(targets.values())
     for split, spec in info["splits"].items():
         path = targets[split]
         if _present_and_valid(path, spec.get("sha256")):
             logger.info("%s (%s) is already present: %s", name, split, path)
             continue
-        logger.info("downloading %s -> %s", spec["url"], path)
-        _download(spec["url"], path, spec.get("sha256"))
+        url = _from_mirror(spec["url"], mirror)
+        logger.info("downloading %s -> %s", url, path)
+        _download(url, path, spec.get("sha256"))
     return list(targets.values())
 
 
-def _fetch_archive(archive, targets, folder):
+def _from_mirror(url, mirror):
+    """``url``, or the file of the same name under ``mirror`` (a base URL or a local folder)."""
+    if not mirror:
+        return url
+    base = str(mirror) if "://" in str(mirror) else Path(mirror).expanduser().resolve().as_uri()
+    return f"{base.rstrip('/')}/{url.rsplit('/', 1)[-1]}"
+
+
+def _fetch_archive(archive, targets, folder, mirror=None):
     folder.mkdir(parents=True, exist_ok=True)
     fd, zip_path = tempfile.mkstemp(dir=folder, prefix=".archive.", suffix=".zip")
     os.close(fd)
     try:
-        logger.info("downloading %s", archive["url"])
-        _download(archive["url"], Path(zip_path), archive.get("sha256"))
+        url = _from_mirror(archive["url"], mirror)
+        logger.info("downloading %s", url)
+        _download(url, Path(zip_path), archive.get("sha256"))
         try:
             with zipfile.ZipFile(zip_path) as bundle:
                 for split, member in archive["members"].items():
                     _extract_member(bundle, member, targets[split])
         except (zipfile.BadZipFile, KeyError) as exc:
-            raise CorpusError(f"{archive['url']} is not the expected zip archive ({exc})") from None
+            raise CorpusError(f"{url} is not the expected zip archive ({exc})") from None
     finally:
         if os.path.exists(zip_path):
             os.unlink(zip_path)
