@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
+from w2vlm import read_json
+from w2vlm.embeddings import WordVectors
 from w2vlm.errors import PlotError
+from w2vlm.plot import (check_output_path, choose_words, metrics_kind, plot_training_curves, plot_word_map,
+                        read_analogy_pairs, require_matplotlib)
 
 log = logging.getLogger("w2vlm")
 
@@ -15,7 +19,6 @@ def _check_plot_path(ctx, param, value):
     """Validate a picture path while the options are parsed, so a bad --plot fails before any training."""
     if value is None:
         return None
-    from w2vlm.plot import check_output_path, require_matplotlib
     require_matplotlib()                     # a missing extra is a runtime error (exit 1) with the install hint
     try:
         return check_output_path(value)
@@ -34,7 +37,6 @@ def draw_curves(metrics, path):
     """Draw ``metrics`` to ``path`` when given (the train commands call this after training)."""
     if path is None or not metrics.get("epochs"):
         return
-    from w2vlm.plot import plot_training_curves
     plot_training_curves(metrics, path)
     log.info("training curves drawn to %s", path)
 
@@ -63,8 +65,6 @@ def _word_list(values):
 @click.pass_obj
 def plot_vectors(settings, model_dir, output, words, top, analogies, max_pairs, method, title, font, as_json):
     """Draw a 2-D map of words from the vectors in DIR, with readable Hangul labels."""
-    from w2vlm.embeddings import WordVectors
-    from w2vlm.plot import choose_words, plot_word_map, read_analogy_pairs
 
     words = _word_list(words)
     if not words and top is None and analogies is None:
@@ -96,8 +96,6 @@ def _arrows(result):
 def plot_metrics(settings, metrics_file, output, title):
     """Draw the training curves of a --metrics file from train-embeddings (loss, words/s per epoch) or train-lm
     (train and validation perplexity, best epoch, learning rate)."""
-    from w2vlm import read_json
-    from w2vlm.plot import metrics_kind, plot_training_curves
 
     metrics = read_json(metrics_file)
     kind = metrics_kind(metrics)

@@ -7,6 +7,7 @@ One loop and one learning-rate schedule for every backend; the runner (``runners
 
 import logging
 import time
+from functools import partial
 from dataclasses import asdict, dataclass
 from typing import Optional
 
@@ -16,7 +17,9 @@ from tqdm.auto import tqdm
 from .. import backend
 from ..errors import TrainingError
 from ..history import Epoch, History
+from ..nn.fused import self_checked
 from ..text.vocab import Vocab
+from . import fast_gpu
 from .cbow import MODELS, init_weights
 from .run_state import check_divergence, restore, resume_weights, snapshot
 from .runners import FastRun, ReferenceRun, learning_rate
@@ -232,9 +235,6 @@ def _runner(xp, fused, config):
         return ReferenceRun
     if not backend.is_gpu(xp):
         return FastRun
-    from functools import partial
-    from ..nn.fused import self_checked
-    from . import fast_gpu
     shape = dict(dim=config.dim, negatives=config.negatives, window=config.window)
     family = "word2vec ({})".format(", ".join(f"{k} {v}" for k, v in shape.items()))
     return fast_gpu.GPURun if self_checked(xp, family, partial(fast_gpu.self_check, **shape)) else ReferenceRun

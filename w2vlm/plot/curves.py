@@ -5,6 +5,7 @@ import math
 
 from ..errors import PlotError
 from .figure import new_figure, save_figure
+from .fonts import label_font
 
 
 def metrics_kind(metrics):
@@ -33,7 +34,6 @@ def training_figure(metrics, title=None):
     else:
         _lm_curves(left, right, metrics)
     if title:  # a title may be Korean: it gets the Hangul font
-        from .fonts import label_font
         figure.suptitle(title, fontproperties=label_font(size=11)[0])
     return figure
 

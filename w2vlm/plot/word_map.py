@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..embeddings.eval_formats import parse_analogies
 from ..errors import PlotError, UnknownWordError
 from .figure import new_figure, save_figure
 from .fonts import label_font, missing_characters
@@ -27,7 +28,6 @@ class WordMap:
 def read_analogy_pairs(path):
     """(section, a, b) pairs from an analogy file (Google ':' or kor2vec '#' sections), in file order, each once:
     every 'a b c d' question gives (a, b) and (c, d)."""
-    from ..embeddings.eval_formats import parse_analogies
     sections, _ = parse_analogies(path)
     pairs = [(section["section"], *pair) for section in sections for a, b, c, d in section["questions"]
              for pair in ((a, b), (c, d))]
