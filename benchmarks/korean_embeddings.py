@@ -13,7 +13,8 @@ semantic and syntactic analogies (3CosAdd) and WS353-ko Spearman, all scored by 
 words resolved through each model: vocabulary, tokenizer token, subword n-grams, composed tokens), with coverage.
 ``gensim-fasttext`` is gensim's FastText on the tokens as they are (character n-grams); ``gensim-fasttext-jamo``
 gets the tokens in w2vlm's jamo spelling, so it computes the same n-grams as ``w2vlm-jamo``. ``w2vlm-jamo-char``
-is ``--subwords jamo+char`` (jamo n-grams plus syllable n-grams 1-4, Park et al. 2018). Prints markdown.
+is ``--subwords jamo+char --max-n 5`` (Park et al. 2018's setting: jamo n-grams 3-5 plus syllable n-grams 1-4).
+Prints markdown.
 """
 
 import argparse

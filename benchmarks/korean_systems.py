@@ -22,7 +22,8 @@ import numpy as np  # noqa: E402
 SYSTEMS = ("w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
            "gensim-fasttext-jamo", "w2vlm-jamo-char")
 SUBWORD_SYSTEMS = ("w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char")
-W2VLM_SUBWORDS = {"w2vlm-jamo": "jamo", "w2vlm-jamo-target": "jamo", "w2vlm-jamo-char": "jamo+char"}  # -> --subwords
+W2VLM_SUBWORDS = {"w2vlm-jamo": dict(subwords="jamo"), "w2vlm-jamo-target": dict(subwords="jamo"),
+                  "w2vlm-jamo-char": dict(subwords="jamo+char", max_n=5)}  # Park et al.: jamo 3-5, syllables 1-4
 EVAL_FILES = {"semantic": "kor_analogy_semantic.txt", "syntactic": "kor_analogy_syntactic.txt",
               "ws353": "kor_ws353.csv"}
 
@@ -86,7 +87,7 @@ def _w2vlm(system, encoded, settings, seed):
     config = Word2VecConfig(model=settings["model"], dim=settings["dim"], window=settings["window"],
                             negatives=settings["negatives"], min_count=settings["min_count"],
                             sample=settings["sample"], lr=settings["lr"], epochs=settings["epochs"], threads=1,
-                            seed=seed, subwords=W2VLM_SUBWORDS.get(system),
+                            seed=seed, **W2VLM_SUBWORDS.get(system, {}),
                             buckets=settings["buckets"],
                             subword_updates="target" if system.endswith("-target") else "window")
     vectors, history = train_embeddings(encoded, config, progress=False)
@@ -98,7 +99,8 @@ def evaluate(vectors, eval_dir):
     scores = {}
     for name in ("semantic", "syntactic"):
         result = vectors.evaluate_analogies(eval_dir / EVAL_FILES[name])
-        scores[name] = {"accuracy": result["accuracy"], "coverage": result["coverage"]}
+        scores[name] = {"accuracy": result["accuracy"], "coverage": result["coverage"],
+                        "correct": [section["correct"] for section in result["sections"]]}  # per section
     result = vectors.evaluate_pairs(eval_dir / EVAL_FILES["ws353"])
     scores["ws353"] = {"spearman": result["spearman"], "coverage": result["coverage"]}
     return scores
