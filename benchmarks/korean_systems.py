@@ -72,7 +72,9 @@ def _gensim(system, encoded, settings, seed):
     start = time.perf_counter()
     model.train(sentences, total_examples=model.corpus_count, epochs=settings["epochs"])
     rate = model.corpus_total_words * settings["epochs"] / (time.perf_counter() - start)
-    original = dict(zip(names, encoded.types))
+    original = {}  # a jamo spelling can be shared (감, typed ㄱㅏㅁ): it stands for its most frequent type
+    for name, word, count in sorted(zip(names, encoded.types, encoded.counts), key=lambda item: item[2]):
+        original[name] = word
     words = [original[key] for key in model.wv.index_to_key]
     subwords = None
     if system.startswith("gensim-fasttext"):
