@@ -1,15 +1,18 @@
-"""Training subword (fastText) vectors: both paths learn, unseen eojeol get vectors, the artifact round-trips."""
+"""Training subword (fastText) vectors: both paths learn, unseen eojeol get vectors, the artifact round-trips (jamo, jamo+char)."""
 
 import json
 
 import numpy as np
 import pytest
 
+from w2vlm.embeddings import subword_cpu
+from w2vlm.embeddings.fasttext import SubwordSkipGram, padded_rows
 from w2vlm.embeddings.subword_train import SubwordRows
 from w2vlm.embeddings.subwords import SubwordScheme
 from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import ArtifactError, TrainingError
+from w2vlm.nn.optim import SGD
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.encode import encode_corpus
 from w2vlm.text.tokenize import get_tokenizer
@@ -71,10 +74,10 @@ def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model, updates
     assert vectors.subwords.pieces(HELD_OUT)[:3] == ["<ㅎㅏ", "<ㅎㅏㄱ", "<ㅎㅏㄱㄱ"]
 
 
-@pytest.mark.parametrize("model", ["cbow", "skipgram"])
-def test_layered_reference_learns_too(model, tmp_path):
+@pytest.mark.parametrize("model, subwords", [("cbow", "jamo"), ("skipgram", "jamo"), ("skipgram", "jamo+char")])
+def test_layered_reference_learns_too(model, subwords, tmp_path):
     encoded = eojeol_corpus(tmp_path, lines=200)
-    config = _config(model=model, epochs=3, batch_size=4)
+    config = _config(model=model, epochs=3, batch_size=4, subwords=subwords)
     table = SubwordRows.build(encoded.types, config.subword_scheme())
     for fast in (False, True):
         W_in, W_out, history = train_word2vec(encoded.ids, encoded.line_offsets, encoded.counts, config, fused=fast,
@@ -156,3 +159,29 @@ def test_jamo_plus_char_trains_and_its_artifact_records_the_scheme(tmp_path):
     loaded = WordVectors.load(tmp_path / "m")
     assert loaded.subwords.scheme == vectors.subwords.scheme
     np.testing.assert_array_equal(loaded.subwords.vector(HELD_OUT), vectors.subwords.vector(HELD_OUT))
+
+
+def test_kernel_matches_the_reference_on_a_jamo_plus_char_table():
+    """The numba skip-gram step and the layered model agree on the long row lists jamo+char builds (buckets small
+    enough for collisions inside a word, so some gains are not 1)."""
+    words = ["학교", "학교에", "학교의", "바다", "바다를", "영화관"]
+    table = SubwordRows.build(words, SubwordScheme("jamo+char", 3, 5, buckets=97, min_char_n=1, max_char_n=4))
+    assert np.diff(table.row_offsets).max() > 30 and not np.all(table.gains == 1)
+    rng = np.random.default_rng(3)
+    W_in = (rng.standard_normal((table.n_rows, 6)) * 0.3).astype(np.float32)
+    W_out = (rng.standard_normal((len(words), 6)) * 0.3).astype(np.float32)
+    model = SubwordSkipGram(padded_rows(table.row_offsets, table.rows), weights=(W_in.copy(), W_out.copy()),
+                            negatives=2)
+    for center in (2, 0, 5, 2):
+        contexts = rng.integers(0, len(words), size=3)
+        negatives = np.array([rng.permutation(len(words))[:2] for _ in contexts])
+        fast_loss = subword_cpu.skipgram_step(W_in, W_out, table.row_offsets, table.rows, table.gains, center,
+                                              contexts, negatives, 0.05)
+        ref_loss = 0.0
+        for context, negs in zip(contexts, negatives):
+            ref_loss += float(model.forward(np.array([[context]]), np.array([center]), np.array([negs])))
+            model.backward()
+            SGD(0.05).update(model.params, model.grads)
+        assert fast_loss == pytest.approx(ref_loss, rel=1e-5)
+    np.testing.assert_allclose(W_in, model.params[0], atol=1e-5)
+    np.testing.assert_allclose(W_out, model.params[1], atol=1e-5)
