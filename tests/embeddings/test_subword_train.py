@@ -1,4 +1,4 @@
-"""Training subword (fastText) vectors: both paths learn, unseen eojeol get vectors, the artifact round-trips (jamo, jamo+char)."""
+"""Training subword (fastText) vectors, jamo and jamo+char: both paths learn, unseen eojeol get vectors, artifacts."""
 
 import json
 
