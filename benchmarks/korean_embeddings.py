@@ -14,6 +14,7 @@ words resolved through each model: vocabulary, tokenizer token, subword n-grams,
 ``gensim-fasttext`` is gensim's FastText on the tokens as they are (character n-grams); ``gensim-fasttext-jamo``
 gets the tokens in w2vlm's jamo spelling, so it computes the same n-grams as ``w2vlm-jamo``. ``w2vlm-jamo-char``
 is ``--subwords jamo+char --max-n 5`` (Park et al. 2018's setting: jamo n-grams 3-5 plus syllable n-grams 1-4).
+``w2vlm-char`` is ``--subwords char``: syllable n-grams 3-6, the n-grams gensim's FastText computes.
 Prints markdown.
 """
 

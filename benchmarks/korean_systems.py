@@ -20,10 +20,12 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 SYSTEMS = ("w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
-           "gensim-fasttext-jamo", "w2vlm-jamo-char")
-SUBWORD_SYSTEMS = ("w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char")
+           "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char")
+SUBWORD_SYSTEMS = ("w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char",
+                   "w2vlm-char")
 W2VLM_SUBWORDS = {"w2vlm-jamo": dict(subwords="jamo"), "w2vlm-jamo-target": dict(subwords="jamo"),
-                  "w2vlm-jamo-char": dict(subwords="jamo+char", max_n=5)}  # Park et al.: jamo 3-5, syllables 1-4
+                  "w2vlm-jamo-char": dict(subwords="jamo+char", max_n=5),  # Park et al.: jamo 3-5, syllables 1-4
+                  "w2vlm-char": dict(subwords="char")}  # syllable n-grams 3-6: gensim FastText's own n-grams
 EVAL_FILES = {"semantic": "kor_analogy_semantic.txt", "syntactic": "kor_analogy_syntactic.txt",
               "ws353": "kor_ws353.csv"}
 
