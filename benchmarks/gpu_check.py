@@ -101,7 +101,7 @@ def step_env(check):
             info[name] = __import__(name).__version__
         except ImportError:
             info[name] = None
-    from w2vlm.embeddings import fast_cpu  # noqa: F401  (numba kernels compile beside this NumPy)
+    from w2vlm.embeddings.kernels import word2vec_cpu  # noqa: F401  (numba kernels compile beside this NumPy)
     return info
 
 

@@ -57,7 +57,7 @@ class GensimSubwords:
 def _gensim(system, encoded, settings, seed):
     """Train gensim on the same token strings; returns (WordVectors, words/s)."""
     from gensim.models import FastText, Word2Vec
-    from w2vlm.embeddings.subwords import decompose_jamo
+    from w2vlm.embeddings.subword.ngrams import decompose_jamo
     from w2vlm.embeddings.vectors import WordVectors
     jamo = system.endswith("-jamo")
     names = [decompose_jamo(word) for word in encoded.types] if jamo else encoded.types

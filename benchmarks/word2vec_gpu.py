@@ -84,10 +84,10 @@ def config_for(args, threads=1):
 
 def run_gpu(args, words, ids, offsets, counts, raw_words, blocks):
     import cupy
-    from w2vlm.embeddings import fast_gpu
+    from w2vlm.embeddings.kernels import word2vec_gpu
     from w2vlm.embeddings.train import train_word2vec
     if blocks == "full":
-        blocks = fast_gpu.default_blocks(cupy)
+        blocks = word2vec_gpu.default_blocks(cupy)
     blocks = None if blocks == "auto" else int(blocks)
     options = dict(blocks=blocks, tile=args.tile, vec=args.vec, min_blocks=args.min_blocks)
     W_in, _, history = train_word2vec(ids, offsets, counts, config_for(args), xp=cupy, raw_words=raw_words,
@@ -98,7 +98,7 @@ def run_gpu(args, words, ids, offsets, counts, raw_words, blocks):
     out_rows = examples * (1 + args.negatives)
     in_rows = contexts if args.model == "cbow" else examples
     traffic = 3 * (in_rows + out_rows) * row / history.train_seconds
-    used = blocks if blocks is not None else fast_gpu.default_blocks(cupy, len(counts))
+    used = blocks if blocks is not None else word2vec_gpu.default_blocks(cupy, len(counts))
     return W_in, history.words_per_sec, {"blocks": used, "bytes_per_sec": traffic, "loss": history.loss}
 
 

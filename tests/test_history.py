@@ -9,7 +9,7 @@ import pytest
 from tests.embeddings.test_train import topic_corpus
 from tests.lm.stubs import BigramLM, tiny_vocab
 from w2vlm import Epoch, History, atomic_files
-from w2vlm.embeddings.run_state import ResumePoint
+from w2vlm.embeddings.training.run_state import ResumePoint
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec
 from w2vlm.errors import ArtifactError
 from w2vlm.lm.checkpoint import RESUME, LMCheckpoint, load_resume

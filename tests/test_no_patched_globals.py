@@ -94,7 +94,7 @@ def test_no_test_patches_the_package():
 
 
 def test_the_check_sees_each_kind_of_patch():
-    source = ("from w2vlm import model_dir\nfrom w2vlm.embeddings import runners as r\nimport w2vlm.text.catalog\n"
+    source = ("from w2vlm import model_dir\nfrom w2vlm.embeddings.training import runners as r\nimport w2vlm.text.catalog\n"
               "import os\n"
               "def test(monkeypatch):\n"
               "    from w2vlm_cli import options\n"

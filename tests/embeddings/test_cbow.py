@@ -5,7 +5,7 @@ import pytest
 
 from tests.gradcheck import check_loss, numerical_gradient
 from w2vlm.embeddings.cbow import CBOW, SkipGram, init_weights
-from w2vlm.embeddings.sampling import (UnigramSampler, alias_tables, context_windows, keep_probabilities,
+from w2vlm.embeddings.training.sampling import (UnigramSampler, alias_tables, context_windows, keep_probabilities,
                                        subsample)
 from w2vlm.errors import TrainingError
 

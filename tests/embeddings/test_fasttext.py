@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from tests.gradcheck import check_loss
-from w2vlm.embeddings import fast_cpu, subword_cpu
-from w2vlm.embeddings.fasttext import SubwordCBOW, SubwordEmbedding, SubwordSkipGram, composed_vectors, padded_rows
-from w2vlm.embeddings.sampling import UnigramSampler, keep_probabilities
-from w2vlm.embeddings.subwords import update_gains
+from w2vlm.embeddings.kernels import word2vec_cpu, subword_cpu
+from w2vlm.embeddings.subword.models import SubwordCBOW, SubwordEmbedding, SubwordSkipGram, composed_vectors, padded_rows
+from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
+from w2vlm.embeddings.subword.ngrams import update_gains
 from w2vlm.nn.optim import SGD
 
 LR = 0.05
@@ -116,8 +116,8 @@ def test_training_loop_matches_reference_steps(cbow):
     model_cls = SubwordCBOW if cbow else SubwordSkipGram
     model = model_cls(padded_rows(ROW_OFFSETS, ROWS), weights=(W_in.copy(), W_out.copy()), negatives=negatives)
     assert not np.all(update_gains(ROW_OFFSETS, ROWS) == 1)
-    states = fast_cpu.seed_states(3, 1)
-    draws = iter(fast_cpu.draw_negatives(states[0], 10_000, sampler.alias_prob, sampler.alias).reshape(-1, 1))
+    states = word2vec_cpu.seed_states(3, 1)
+    draws = iter(word2vec_cpu.draw_negatives(states[0], 10_000, sampler.alias_prob, sampler.alias).reshape(-1, 1))
     expected_loss = 0.0
     for line in range(len(offsets) - 1):
         words = ids[offsets[line]:offsets[line + 1]]

@@ -5,7 +5,7 @@ import pytest
 from numba import njit
 from numba.core.errors import TypingError
 
-from w2vlm.embeddings.prefetch import prefetch_row
+from w2vlm.embeddings.kernels.prefetch import prefetch_row
 
 
 @njit(cache=False)

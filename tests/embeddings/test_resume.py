@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tests.embeddings.test_train import topic_corpus
-from w2vlm.embeddings.run_state import ResumePoint, check_divergence
-from w2vlm.embeddings.stream import ArrayStream
+from w2vlm.embeddings.training.run_state import ResumePoint, check_divergence
+from w2vlm.embeddings.training.stream import ArrayStream
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec, train_word2vec_stream
 from w2vlm.errors import ArtifactError, TrainingError
 

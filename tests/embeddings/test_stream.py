@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from w2vlm.embeddings.stream import CorpusStream
+from w2vlm.embeddings.training.stream import CorpusStream
 from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec, train_word2vec_stream
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.encode import encode_corpus

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from w2vlm.embeddings import subword_cpu
-from w2vlm.embeddings.fasttext import SubwordSkipGram, padded_rows
-from w2vlm.embeddings.subword_train import SubwordRows
-from w2vlm.embeddings.subwords import SubwordScheme
+from w2vlm.embeddings.kernels import subword_cpu
+from w2vlm.embeddings.subword.models import SubwordSkipGram, padded_rows
+from w2vlm.embeddings.subword.train import SubwordRows
+from w2vlm.embeddings.subword.ngrams import SubwordScheme
 from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import ArtifactError, TrainingError

@@ -8,11 +8,11 @@ import pytest
 from tests.embeddings.test_fasttext import ROW_OFFSETS, ROWS, VOCAB, _weights
 from tests.embeddings.test_resume import StopAfter
 from tests.embeddings.test_subword_train import PARTICLES, STEMS, _config, eojeol_corpus
-from w2vlm.embeddings import fast_cpu, subword_cpu, subword_window
-from w2vlm.embeddings.run_state import ResumePoint
-from w2vlm.embeddings.sampling import UnigramSampler, keep_probabilities
-from w2vlm.embeddings.subword_train import SubwordRows
-from w2vlm.embeddings.subwords import update_gains
+from w2vlm.embeddings.kernels import word2vec_cpu, subword_cpu, subword_window
+from w2vlm.embeddings.training.run_state import ResumePoint
+from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
+from w2vlm.embeddings.subword.train import SubwordRows
+from w2vlm.embeddings.subword.ngrams import update_gains
 from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec
 from w2vlm.errors import TrainingError
 
@@ -54,10 +54,10 @@ class WindowBatchedReference:
                     sums[p] = self.W_in[self.word_rows[words[p]]].sum(axis=0)
                     grads[p] = np.zeros(self.W_in.shape[1])
             # numba returns the state as a Python int: np.uint64 keeps the next call on unsigned arithmetic
-            lo, hi, state = fast_cpu.window_bounds(i, n, window, shrink, np.uint64(state))
+            lo, hi, state = word2vec_cpu.window_bounds(i, n, window, shrink, np.uint64(state))
             if hi - lo > 1:
                 negs = np.empty(negatives, dtype=np.int64)
-                state = fast_cpu.draw_into(negs, np.uint64(state), alias_prob, alias)
+                state = word2vec_cpu.draw_into(negs, np.uint64(state), alias_prob, alias)
                 context = [j for j in range(lo, hi) if j != i]
                 count = sum(len(self.word_rows[words[j]]) for j in context)
                 work = self._predict(sum(sums[j] for j in context) / count, words[i], negs, lr)
@@ -78,7 +78,7 @@ class WindowBatchedReference:
         kept = 0
         for line in range(len(offsets) - 1):
             lr = lr_start + (lr_end - lr_start) * (offsets[line] - offsets[0]) / span
-            n, state = fast_cpu.keep_line(ids, offsets[line], offsets[line + 1], keep, subsampling, words,
+            n, state = word2vec_cpu.keep_line(ids, offsets[line], offsets[line + 1], keep, subsampling, words,
                                           np.uint64(state))
             kept += n
             state = self.line([int(w) for w in words[:n]], window, shrink, np.float32(lr), state,
@@ -98,7 +98,7 @@ def test_kernel_matches_the_plain_reference(shrink, sample):
     W_out *= 3  # larger scores: the sigmoids are far from 1/2, so a wrong update order would show
     sampler = UnigramSampler(counts)
     keep = keep_probabilities(counts, sample)
-    state = fast_cpu.seed_states(4, 1)
+    state = word2vec_cpu.seed_states(4, 1)
     reference = WindowBatchedReference(W_in, W_out, ROW_OFFSETS, ROWS)
     kept, reference_state = reference.train(ids, offsets, keep, sample > 0, sampler, window, shrink, negatives,
                                             lr_start, lr_end, state[0])
@@ -124,7 +124,7 @@ def test_same_random_draws_as_the_per_target_kernel_but_not_the_same_update():
     results = []
     for kernel, extra in ((subword_window, ()), (subword_cpu, (True,))):
         W_in, W_out = _weights(14, np.float32)
-        states, stats = fast_cpu.seed_states(6, 1), np.zeros((1, 4))
+        states, stats = word2vec_cpu.seed_states(6, 1), np.zeros((1, 4))
         kernel.train_block(W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS), ids, offsets,
                            np.array([0, 4], dtype=np.int64), keep, True, sampler.alias_prob, sampler.alias, 3,
                            True, 2, *extra, 0.05, 0.05, states, stats)

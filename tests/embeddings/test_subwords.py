@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from w2vlm.embeddings.subwords import (EMPTY_FINAL, SubwordScheme, bucket_id_lists, decompose_jamo, fasttext_hash,
+from w2vlm.embeddings.subword.ngrams import (EMPTY_FINAL, SubwordScheme, bucket_id_lists, decompose_jamo, fasttext_hash,
                                        ngram_table, update_gains)
 from w2vlm.errors import TrainingError
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from w2vlm.embeddings.runners import learning_rate
+from w2vlm.embeddings.training.runners import learning_rate
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec
 from w2vlm.history import History, write_metrics
 from w2vlm.errors import TrainingError

@@ -5,8 +5,8 @@ import pytest
 
 from tests.embeddings.test_train import _topic_accuracy, topic_corpus
 from tests.gpu import nvcc_compile, require_gpu
-from w2vlm.embeddings import fast_cpu, fast_gpu
-from w2vlm.embeddings.sampling import UnigramSampler, keep_probabilities
+from w2vlm.embeddings.kernels import word2vec_cpu, word2vec_gpu
+from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
 from w2vlm.embeddings.train import Word2VecConfig
 from w2vlm.errors import TrainingError
 
@@ -24,16 +24,16 @@ def cp():
 
 @pytest.mark.parametrize("dim,vec", [(100, 4), (50, None)])
 def test_kernel_source_compiles_with_nvcc(tmp_path, dim, vec):
-    report = nvcc_compile(fast_gpu.kernel_source(dim, 5, 5, vec), tmp_path, "w2v")
+    report = nvcc_compile(word2vec_gpu.kernel_source(dim, 5, 5, vec), tmp_path, "w2v")
     for name in ("w2v_cbow", "w2v_skipgram", "w2v_probe", "w2v_cbow_step", "w2v_pair_step"):
         assert f"Compiling entry function '{name}'" in report
 
 
 def test_unsupported_shapes_are_training_errors():
     with pytest.raises(TrainingError, match="negatives"):
-        fast_gpu.kernel_source(100, 40, 5)
+        word2vec_gpu.kernel_source(100, 40, 5)
     with pytest.raises(TrainingError, match="vector width"):
-        fast_gpu.kernel_source(50, 5, 5, vec=4)
+        word2vec_gpu.kernel_source(50, 5, 5, vec=4)
 
 
 # --- given examples: the fused step against the layered reference (cbow.py on CuPy) ----------------------------------
@@ -78,7 +78,7 @@ def test_cbow_step_matches_layered_reference(cp, dim, vec, exact):
     model = CBOW(weights=(W_in, W_out), negatives=5, xp=cp, exact_gradient=exact)
     ref_loss = _reference_update(cp, model, contexts, targets, negs, batch)
     g_in, g_out = cp.asarray(W_in), cp.asarray(W_out)
-    loss = fast_gpu.cbow_step(g_in, g_out, contexts, targets, negs, LR, exact_gradient=exact, vec=vec)
+    loss = word2vec_gpu.cbow_step(g_in, g_out, contexts, targets, negs, LR, exact_gradient=exact, vec=vec)
     assert float(loss) / batch == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(g_in.get(), model.params[0].get(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(g_out.get(), model.params[1].get(), rtol=1e-5, atol=1e-6)
@@ -95,7 +95,7 @@ def test_pair_step_matches_layered_skipgram(cp, dim, vec):
     model = SkipGram(weights=(W_in, W_out), negatives=5, xp=cp)
     ref_loss = _reference_update(cp, model, targets[:, None], sources, negs, batch)  # source predicts target
     g_in, g_out = cp.asarray(W_in), cp.asarray(W_out)
-    loss = fast_gpu.pair_step(g_in, g_out, sources, targets, negs, LR, vec=vec)
+    loss = word2vec_gpu.pair_step(g_in, g_out, sources, targets, negs, LR, vec=vec)
     assert float(loss) / batch == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(g_in.get(), model.params[0].get(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(g_out.get(), model.params[1].get(), rtol=1e-5, atol=1e-6)
@@ -109,13 +109,13 @@ def test_steps_match_the_cpu_kernel_one_example_at_a_time(cp):
         words = rng.permutation(40)
         contexts, target, negs = words[:1 + step % 7], words[8], words[9:14]
         if step % 2:
-            cpu = fast_cpu.cbow_step(W_in, W_out, contexts, target, negs, LR)
+            cpu = word2vec_cpu.cbow_step(W_in, W_out, contexts, target, negs, LR)
             padded = np.full((1, 8), -1, dtype=np.int32)
             padded[0, :len(contexts)] = contexts
-            gpu = fast_gpu.cbow_step(g_in, g_out, padded, [target], negs[None], LR)
+            gpu = word2vec_gpu.cbow_step(g_in, g_out, padded, [target], negs[None], LR)
         else:
-            cpu = fast_cpu.skipgram_step(W_in, W_out, contexts[0], target, negs, LR)
-            gpu = fast_gpu.pair_step(g_in, g_out, contexts[:1], [target], negs[None], LR)
+            cpu = word2vec_cpu.skipgram_step(W_in, W_out, contexts[0], target, negs, LR)
+            gpu = word2vec_gpu.pair_step(g_in, g_out, contexts[:1], [target], negs[None], LR)
         assert float(gpu) == pytest.approx(cpu, rel=1e-4)
     np.testing.assert_allclose(g_in.get(), W_in, atol=1e-5)
     np.testing.assert_allclose(g_out.get(), W_out, atol=1e-5)
@@ -132,7 +132,7 @@ def test_hogwild_batch_with_shared_rows_stays_close_to_the_reference(cp):
     model = CBOW(weights=(W_in, W_out), negatives=5, xp=cp)
     ref_loss = _reference_update(cp, model, contexts, targets, negs, batch)
     g_in, g_out = cp.asarray(W_in), cp.asarray(W_out)
-    loss = fast_gpu.cbow_step(g_in, g_out, contexts, targets, negs, LR)
+    loss = word2vec_gpu.cbow_step(g_in, g_out, contexts, targets, negs, LR)
     assert float(loss) / batch == pytest.approx(ref_loss, rel=1e-2)  # a warp may see another's update first
     np.testing.assert_allclose(g_in.get(), model.params[0].get(), atol=1e-2)
     np.testing.assert_allclose(g_out.get(), model.params[1].get(), atol=1e-2)
@@ -177,9 +177,9 @@ def test_contexts_are_the_nearest_kept_words_inside_the_line(cp, heavy, sample, 
     ids, offsets, counts = _corpus(heavy=heavy)
     _, keep, tables = _tables(cp, counts, sample)
     window = 5
-    kept, reach, contexts, _ = fast_gpu.probe_centers(cp.asarray(ids), cp.asarray(offsets), *tables, 8,
+    kept, reach, contexts, _ = word2vec_gpu.probe_centers(cp.asarray(ids), cp.asarray(offsets), *tables, 8,
                                                       window=window, shrink=shrink, subsampling=sample > 0,
-                                                      key=fast_gpu.epoch_key(1, 0), tile=tile)
+                                                      key=word2vec_gpu.epoch_key(1, 0), tile=tile)
     assert set(np.unique(kept)) <= {0, 1}
     if sample == 0:
         assert kept.all()
@@ -192,8 +192,8 @@ def test_probe_of_a_subrange_equals_that_part_of_the_whole(cp):
     ids, offsets, counts = _corpus(seed=2)
     _, _, tables = _tables(cp, counts, 1e-2)
     args = (cp.asarray(ids), cp.asarray(offsets), *tables, 8)
-    whole = fast_gpu.probe_centers(*args, key=5)
-    part = fast_gpu.probe_centers(*args, key=5, first=1000, last=len(ids) - 37, tile=3)
+    whole = word2vec_gpu.probe_centers(*args, key=5)
+    part = word2vec_gpu.probe_centers(*args, key=5, first=1000, last=len(ids) - 37, tile=3)
     for a, b in zip(whole, part):
         np.testing.assert_array_equal(a[1000:len(ids) - 37], b)
 
@@ -201,7 +201,7 @@ def test_probe_of_a_subrange_equals_that_part_of_the_whole(cp):
 def test_sampling_statistics(cp):
     ids, offsets, counts = _corpus(seed=3, lines=3000)
     sampler, keep, tables = _tables(cp, counts, 1e-2)
-    kept, reach, _, negs = fast_gpu.probe_centers(cp.asarray(ids), cp.asarray(offsets), *tables, 8, key=9)
+    kept, reach, _, negs = word2vec_gpu.probe_centers(cp.asarray(ids), cp.asarray(offsets), *tables, 8, key=9)
     assert kept.sum() == pytest.approx((counts * keep).sum(), rel=0.02)  # subsampling keeps keep[w] of each word
     observed = np.bincount(reach[kept == 1], minlength=6)[1:]
     assert (((observed - observed.mean()) ** 2) / observed.mean()).sum() < 25  # reach uniform on 1..5, 4 dof
@@ -219,7 +219,7 @@ def _train(cp, ids, offsets, counts, *, model="cbow", sample=0.0, shrink=False, 
     _, _, tables = _tables(cp, counts, sample)
     W_in, W_out = weights if weights is not None else _weights(0, len(counts), dim)
     g_in, g_out = cp.asarray(W_in), cp.asarray(W_out)
-    stats = fast_gpu.train_epoch_gpu(cp.asarray(ids), cp.asarray(offsets), g_in, g_out, *tables, lr, lr,
+    stats = word2vec_gpu.train_epoch_gpu(cp.asarray(ids), cp.asarray(offsets), g_in, g_out, *tables, lr, lr,
                                      model=model, window=5, negatives=5, shrink=shrink, subsampling=sample > 0,
                                      **options)
     return stats.get(), g_in.get(), g_out.get()
@@ -233,9 +233,9 @@ def test_fixed_window_counts_equal_the_cpu_kernel(cp, model):
     stats, g_in, g_out = _train(cp, ids, offsets, counts, model=model, weights=weights)
     cpu = np.zeros((1, 4))
     sampler = UnigramSampler(counts)
-    fast_cpu.train_block(W_in.copy(), np.zeros_like(W_in), ids, offsets, np.array([0, len(offsets) - 1]),
+    word2vec_cpu.train_block(W_in.copy(), np.zeros_like(W_in), ids, offsets, np.array([0, len(offsets) - 1]),
                          keep_probabilities(counts, 0), False, sampler.alias_prob, sampler.alias, 5, False, 5,
-                         model == "cbow", 0.0, 0.0, fast_cpu.seed_states(0, 1), cpu)
+                         model == "cbow", 0.0, 0.0, word2vec_cpu.seed_states(0, 1), cpu)
     np.testing.assert_array_equal(stats[1:], cpu[0, 1:])  # examples, kept words, context words
     examples = stats[1]
     assert examples * 5 * np.log(2) < stats[0] <= examples * 6 * np.log(2) * (1 + 1e-6)  # zero W_out: log 2 each
@@ -287,7 +287,7 @@ def test_runner_speaks_the_training_loop_protocol(cp):
     config = Word2VecConfig(dim=8, min_count=1, epochs=2)
     rng = seed_everything(0, cp)
     W_in, W_out = init_weights(len(counts), 8, rng)
-    run = fast_gpu.GPURun(ids, offsets, W_in, W_out, keep_probabilities(counts, config.sample),
+    run = word2vec_gpu.GPURun(ids, offsets, W_in, W_out, keep_probabilities(counts, config.sample),
                           UnigramSampler(counts, rng=rng), config, cp, rng)
     blocks = list(run.epoch(0))
     assert blocks[-1][0] == len(ids) and sum(b[2] for b in blocks) > 0 and 0 < run.trained_words <= len(ids)

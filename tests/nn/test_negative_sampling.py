@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.gradcheck import check_layer
-from w2vlm.embeddings.sampling import UnigramSampler
+from w2vlm.embeddings.training.sampling import UnigramSampler
 from w2vlm.nn.negative_sampling import EmbeddingDot, NegativeSamplingLoss
 from w2vlm.nn.sparse import SparseGrad
 

@@ -51,11 +51,11 @@ def test_a_kernel_without_emulation_is_a_clear_no_device_error(monkeypatch, capl
 
 
 def test_word2vec_self_check_passes_on_the_emulation_and_catches_a_wrong_step(monkeypatch, caplog):
-    from w2vlm.embeddings import fast_gpu
+    from w2vlm.embeddings.kernels import word2vec_gpu
     cp = cupy_standin.install(monkeypatch, cupy_standin.make_cupy())
-    assert fast_gpu.self_check(cp, dim=8, negatives=3, window=2) is None
+    assert word2vec_gpu.self_check(cp, dim=8, negatives=3, window=2) is None
 
     def wrong_cbow_step(defines, grid, block, args):
         args[1][...] += 1e-3  # W_out drifts
     bad = cupy_standin.install(monkeypatch, cupy_standin.make_cupy(kernels={"w2v_cbow_step": wrong_cbow_step}))
-    assert "w2v_cbow_step" in fast_gpu.self_check(bad, dim=8, negatives=3, window=2)
+    assert "w2v_cbow_step" in word2vec_gpu.self_check(bad, dim=8, negatives=3, window=2)

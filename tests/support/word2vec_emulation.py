@@ -1,4 +1,4 @@
-"""NumPy transcription of w2vlm/embeddings/word2vec_kernel.cu for the CuPy stand-in (plumbing checks, not CUDA).
+"""NumPy transcription of w2vlm/embeddings/kernels/word2vec.cu for the CuPy stand-in (plumbing checks, not CUDA).
 
 Warps run one after another here (the device runs them concurrently with atomic adds), so an example always
 sees the updates of the examples before it; positions, contexts, negatives, learning rates and the stats the

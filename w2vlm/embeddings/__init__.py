@@ -3,8 +3,8 @@
 from .cbow import CBOW, SkipGram
 from .eval_formats import detect_format
 from .projector import write_projector
-from .run_state import ResumePoint, describe as describe_run_state
-from .subword_file import is_subword_file, read_subword_file, write_subword_file
+from .training.run_state import ResumePoint, describe as describe_run_state
+from .subword.file_format import is_subword_file, read_subword_file, write_subword_file
 from ..history import History
 from .train import Word2VecConfig, train_embeddings, train_word2vec
 from .vectors import WordVectors

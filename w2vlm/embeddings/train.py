@@ -1,7 +1,7 @@
 """Word2vec training loop with gensim/word2vec.c semantics: fused kernels picked by the arrays, or the layered model.
 
 One loop and one learning-rate schedule for every backend; the runner (``runners.py``) does the work: ``FastRun``
-(numba kernel, NumPy), ``fast_gpu.GPURun`` (fused CUDA kernel, CuPy, after its first-use self-check) or
+(numba kernel, NumPy), ``word2vec_gpu.GPURun`` (fused CUDA kernel, CuPy, after its first-use self-check) or
 ``ReferenceRun`` (the layered xp model, ``fused=False`` or a failed self-check).
 """
 
@@ -19,14 +19,14 @@ from ..errors import TrainingError
 from ..history import Epoch, History
 from ..nn.fused import self_checked
 from ..text.vocab import Vocab
-from . import fast_gpu
+from .kernels import word2vec_gpu
 from .cbow import MODELS, init_weights
-from .run_state import check_divergence, restore, resume_weights, snapshot
-from .runners import FastRun, ReferenceRun, learning_rate
-from .sampling import UnigramSampler, keep_probabilities
-from .stream import ArrayStream, CorpusStream
-from .subword_train import SubwordRows
-from .subwords import MAX_CHAR_N, MIN_CHAR_N, SubwordScheme
+from .training.run_state import check_divergence, restore, resume_weights, snapshot
+from .training.runners import FastRun, ReferenceRun, learning_rate
+from .training.sampling import UnigramSampler, keep_probabilities
+from .training.stream import ArrayStream, CorpusStream
+from .subword.train import SubwordRows
+from .subword.ngrams import MAX_CHAR_N, MIN_CHAR_N, SubwordScheme
 from .vectors import WordVectors
 
 log = logging.getLogger("w2vlm")
@@ -237,4 +237,4 @@ def _runner(xp, fused, config):
         return FastRun
     shape = dict(dim=config.dim, negatives=config.negatives, window=config.window)
     family = "word2vec ({})".format(", ".join(f"{k} {v}" for k, v in shape.items()))
-    return fast_gpu.GPURun if self_checked(xp, family, partial(fast_gpu.self_check, **shape)) else ReferenceRun
+    return word2vec_gpu.GPURun if self_checked(xp, family, partial(word2vec_gpu.self_check, **shape)) else ReferenceRun

@@ -14,7 +14,7 @@ from . import word2vec_format
 from .evaluate import evaluate_analogies, evaluate_pairs
 from .queries import VectorQueries
 from .resolve import QueryTokenizer, Resolver, unknown_word_error
-from .subword_vectors import SubwordVectors
+from .subword.vectors import SubwordVectors
 
 logger = logging.getLogger("w2vlm")
 

@@ -26,7 +26,7 @@ holds no state outside W_in, W_out and the generators (resume is exact).
 import numpy as np
 from numba import njit, prange
 
-from .fast_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
+from .word2vec_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
 from .subword_cpu import _add_rows, _prefetch_word, _push_rows
 
 

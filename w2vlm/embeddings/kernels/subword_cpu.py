@@ -1,6 +1,6 @@
 """Fused CPU fastText training (numba, Hogwild threads): subword CBOW and skip-gram with word2vec.c/fastText SGD.
 
-Same loop as ``fast_cpu`` (subsampling before windowing, shrunk windows, linear learning-rate decay, alias-table
+Same loop as ``word2vec_cpu`` (subsampling before windowing, shrunk windows, linear learning-rate decay, alias-table
 negatives, one xorshift state per thread, lock-free shared matrices), with fastText's input side: a word's input
 vector is the mean of its rows (own row + n-gram rows, read from the precomputed CSR arrays ``row_offsets`` /
 ``rows``; nothing is hashed here), and every row receives the whole hidden-layer gradient.
@@ -17,7 +17,7 @@ rows) are prefetched (``prefetch.py``), a cache hint that changes no value.
 import numpy as np
 from numba import njit, prange
 
-from .fast_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
+from .word2vec_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
 from .prefetch import prefetch_row
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from w2vlm.embeddings import fast_cpu
+from w2vlm.embeddings.kernels import word2vec_cpu
 from w2vlm.embeddings.cbow import CBOW, SkipGram
-from w2vlm.embeddings.sampling import UnigramSampler, keep_probabilities
+from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
 from w2vlm.nn.optim import SGD
 
 LR = 0.05
@@ -38,7 +38,7 @@ def test_cbow_step_matches_reference_sgd(exact):
     W_in, W_out = _weights(0)
     model = CBOW(weights=(W_in.copy(), W_out.copy()), negatives=5, exact_gradient=exact)
     for contexts, target, negatives in _examples(1):
-        fast_loss = fast_cpu.cbow_step(W_in, W_out, contexts, target, negatives, LR, exact)
+        fast_loss = word2vec_cpu.cbow_step(W_in, W_out, contexts, target, negatives, LR, exact)
         ref_loss = _reference_step(model, contexts, target, negatives)
         assert fast_loss == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(W_in, model.params[0], atol=1e-6)
@@ -50,7 +50,7 @@ def test_skipgram_step_matches_reference_sgd():
     model = SkipGram(weights=(W_in.copy(), W_out.copy()), negatives=5)
     for contexts, target, negatives in _examples(3):
         source = contexts[0]  # one (input word -> predicted word) pair per step
-        fast_loss = fast_cpu.skipgram_step(W_in, W_out, source, target, negatives, LR)
+        fast_loss = word2vec_cpu.skipgram_step(W_in, W_out, source, target, negatives, LR)
         ref_loss = _reference_step(model, [target], source, negatives)
         assert fast_loss == pytest.approx(ref_loss, rel=1e-5)
     np.testing.assert_allclose(W_in, model.params[0], atol=1e-6)
@@ -60,8 +60,8 @@ def test_skipgram_step_matches_reference_sgd():
 def test_negative_equal_to_target_is_skipped():
     W_in, W_out = _weights(4)
     a_in, a_out = W_in.copy(), W_out.copy()
-    loss_a = fast_cpu.cbow_step(a_in, a_out, np.array([1, 2]), 3, np.array([3, 5]), LR)
-    loss_b = fast_cpu.cbow_step(W_in, W_out, np.array([1, 2]), 3, np.array([5]), LR)
+    loss_a = word2vec_cpu.cbow_step(a_in, a_out, np.array([1, 2]), 3, np.array([3, 5]), LR)
+    loss_b = word2vec_cpu.cbow_step(W_in, W_out, np.array([1, 2]), 3, np.array([5]), LR)
     assert loss_a == pytest.approx(loss_b)
     np.testing.assert_array_equal(a_out, W_out)
 
@@ -71,10 +71,10 @@ def _run_block(ids, offsets, counts, *, sample=0.0, window=5, shrink=True, cbow=
     W_in, W_out = weights if weights is not None else _weights(seed, len(counts), dim)
     sampler = UnigramSampler(counts)
     keep = keep_probabilities(counts, sample)
-    states = fast_cpu.seed_states(seed, chunks)
+    states = word2vec_cpu.seed_states(seed, chunks)
     stats = np.zeros((chunks, 4))
-    bounds = fast_cpu.split_lines(offsets, 0, len(offsets) - 1, chunks)
-    fast_cpu.train_block(W_in, W_out, ids, offsets, bounds, keep, sample > 0, sampler.alias_prob, sampler.alias,
+    bounds = word2vec_cpu.split_lines(offsets, 0, len(offsets) - 1, chunks)
+    word2vec_cpu.train_block(W_in, W_out, ids, offsets, bounds, keep, sample > 0, sampler.alias_prob, sampler.alias,
                          window, shrink, 5, cbow, lr, lr, states, stats)
     return stats.sum(axis=0), W_in, W_out
 
@@ -123,7 +123,7 @@ def test_skipgram_counts_one_example_per_pair():
 def test_negative_draws_match_the_sampler():
     counts = np.array([500, 200, 100, 50, 20, 5])
     sampler = UnigramSampler(counts)
-    draws = fast_cpu.draw_negatives(fast_cpu.seed_states(0, 1)[0], 60_000, sampler.alias_prob, sampler.alias)
+    draws = word2vec_cpu.draw_negatives(word2vec_cpu.seed_states(0, 1)[0], 60_000, sampler.alias_prob, sampler.alias)
     observed = np.bincount(draws, minlength=len(counts))
     expected = sampler.probs * len(draws)
     assert (((observed - expected) ** 2) / expected).sum() < 25  # 5 dof
@@ -140,6 +140,6 @@ def test_training_is_deterministic_for_one_thread_and_runs_with_two():
 
 def test_split_lines_balances_words():
     offsets = np.array([0, 10, 20, 30, 40, 50, 60, 70, 80], dtype=np.int64)
-    bounds = fast_cpu.split_lines(offsets, 2, 8, 3)
+    bounds = word2vec_cpu.split_lines(offsets, 2, 8, 3)
     assert bounds.tolist() == [2, 4, 6, 8]
-    assert fast_cpu.split_lines(offsets, 0, 1, 4).tolist() == [0, 1, 1, 1, 1]
+    assert word2vec_cpu.split_lines(offsets, 0, 1, 4).tolist() == [0, 1, 1, 1, 1]

@@ -10,11 +10,11 @@ import zipfile
 
 import numpy as np
 
-from .. import atomic_files
-from ..errors import ArtifactError
-from ..version import __version__
-from .subword_vectors import SubwordVectors
-from .vectors import WordVectors
+from ... import atomic_files
+from ...errors import ArtifactError
+from ...version import __version__
+from .vectors import SubwordVectors
+from ..vectors import WordVectors
 
 FORMAT = "w2vlm-subwords"
 _META = "meta"

@@ -1,14 +1,14 @@
 """The word2vec runners the training loop drives: FastRun (numba Hogwild kernel) and ReferenceRun (layered model).
 
 A runner trains one epoch at a time from a resume position and yields ``(position, loss_sum, examples)`` at each
-report point; ``learning_rate`` is the one linear schedule every runner (``fast_gpu.GPURun`` too) follows.
+report point; ``learning_rate`` is the one linear schedule every runner (``kernels.word2vec_gpu.GPURun`` too) follows.
 """
 
 import numpy as np
 
-from .. import backend
-from ..nn.optim import SGD
-from .cbow import MODELS
+from ... import backend
+from ...nn.optim import SGD
+from ..cbow import MODELS
 from .sampling import context_windows, subsample
 
 
@@ -29,12 +29,12 @@ class FastRun:
         return f"numba kernel, {config.threads} thread(s)"
 
     def __init__(self, stream, W_in, W_out, keep, sampler, config):
-        from . import fast_cpu   # numba: compiled on first use
-        self.kernel = fast_cpu
+        from ..kernels import word2vec_cpu  # numba: compiled on first use
+        self.kernel = word2vec_cpu
         self.stream, self.W_in, self.W_out = stream, W_in, W_out
         self.keep, self.sampler, self.config = keep, sampler, config
         self.block_words = config.block_words
-        self.states = fast_cpu.seed_states(config.seed, config.threads)
+        self.states = word2vec_cpu.seed_states(config.seed, config.threads)
         self.stats = np.zeros((config.threads, 4))
         self.trained_words = 0
         self.position, self.epoch_length = 0, stream.n_tokens   # resume points: words into the epoch

@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from ..errors import TrainingError
+from ...errors import TrainingError
 
 
 class UnigramSampler:

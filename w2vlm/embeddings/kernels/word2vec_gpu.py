@@ -1,4 +1,4 @@
-"""Fused GPU word2vec (CuPy RawModule, Hogwild atomics): the SGD of fast_cpu / word2vec.c, one warp per center word.
+"""Fused GPU word2vec (CuPy RawModule, Hogwild atomics): the SGD of word2vec_cpu / word2vec.c, one warp per center word.
 
 The corpus ids, the line offsets, the keep-probability and alias tables and both matrices live on the device.
 A launch trains the centers of a position range [first, last): each warp takes tiles of consecutive positions;
@@ -17,18 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from ..backend import get_xp
-from ..errors import TrainingError
-from ..nn.optim import SGD
-from .cbow import CBOW, SkipGram
-from .runners import learning_rate
-from .sampling import UnigramSampler, keep_probabilities
+from ...backend import get_xp
+from ...errors import TrainingError
+from ...nn.optim import SGD
+from ..cbow import CBOW, SkipGram
+from ..training.runners import learning_rate
+from ..training.sampling import UnigramSampler, keep_probabilities
 
 BLOCK_WORDS = 1 << 22  # positions per launch: one host sync (loss, progress) per block
 THREADS = 256
 STREAMS = 4096  # random streams per position: 0 subsampling, 1 window, 2.. negatives
 
-_SOURCE = (Path(__file__).parent / "word2vec_kernel.cu").read_text(encoding="utf-8")
+_SOURCE = (Path(__file__).parent / "word2vec.cu").read_text(encoding="utf-8")
 
 
 def kernel_source(dim, negatives, window, vec=None, min_blocks=0):

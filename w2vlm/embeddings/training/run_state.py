@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ArtifactError, TrainingError
-from ..history import Epoch
+from ...errors import ArtifactError, TrainingError
+from ...history import Epoch
 
 EXPLODED_NATS = 10.0   # per prediction term: p(right label) ~ e^-10 on average means the run has diverged
 SAVED_BEFORE_BLOCK_WORDS = 1 << 17   # the numba path's block size of runs saved before the state recorded it

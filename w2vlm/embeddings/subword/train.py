@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fasttext import SUBWORD_MODELS, composed_vectors, padded_rows
-from .subword_vectors import SubwordVectors
-from .subwords import ngram_table, update_gains
-from .runners import FastRun, ReferenceRun
+from .models import SUBWORD_MODELS, composed_vectors, padded_rows
+from .vectors import SubwordVectors
+from .ngrams import ngram_table, update_gains
+from ..training.runners import FastRun, ReferenceRun
 
 
 @dataclass
@@ -58,7 +58,7 @@ class _SubwordFastRun(FastRun):
         return f"numba kernel, {config.threads} thread(s){updates}"
 
     def __init__(self, table, *args):
-        from . import subword_cpu, subword_window   # numba: compiled on first use
+        from ..kernels import subword_cpu, subword_window  # numba: compiled on first use
         self.table, self.subword_cpu, self.subword_window = table, subword_cpu, subword_window
         super().__init__(*args)
 

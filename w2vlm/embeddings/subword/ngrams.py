@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numba import njit
 
-from ..errors import TrainingError
+from ...errors import TrainingError
 
 KINDS = ("jamo", "char", "jamo+char")
 MIN_CHAR_N, MAX_CHAR_N = 1, 4  # jamo+char's character n-gram lengths by default (Park et al.'s fastText -minn -maxn)

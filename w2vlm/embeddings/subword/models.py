@@ -14,9 +14,9 @@ the true gradient of the mean instead (what the numerical gradient check compare
 
 import numpy as np
 
-from ..backend import array_module
-from ..nn.layers import Embedding
-from .cbow import CBOW, SkipGram
+from ...backend import array_module
+from ...nn.layers import Embedding
+from ..cbow import CBOW, SkipGram
 
 
 def padded_rows(row_offsets, rows, xp=np):

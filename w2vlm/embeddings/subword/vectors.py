@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from ..errors import ArtifactError, TrainingError
-from .subwords import SubwordScheme
+from ...errors import ArtifactError, TrainingError
+from .ngrams import SubwordScheme
 
 NGRAM_VECTORS = "ngram_vectors"  # names of the two arrays in params.npz
 NGRAM_BUCKETS = "ngram_buckets"
