@@ -87,14 +87,14 @@ def _gensim(system, encoded, settings, seed):
 
 
 def _w2vlm(system, encoded, settings, seed):
-    from w2vlm.embeddings.train import Word2VecConfig, train_embeddings
+    from w2vlm.embeddings.train import Word2VecConfig, train_vectors
     config = Word2VecConfig(model=settings["model"], dim=settings["dim"], window=settings["window"],
                             negatives=settings["negatives"], min_count=settings["min_count"],
                             sample=settings["sample"], lr=settings["lr"], epochs=settings["epochs"], threads=1,
                             seed=seed, **W2VLM_SUBWORDS.get(system, {}),
                             buckets=settings["buckets"],
                             subword_updates="target" if system.endswith("-target") else "window")
-    vectors, history = train_embeddings(encoded, config, progress=False)
+    vectors, history = train_vectors(encoded, config, progress=False)
     return vectors, history.words_per_sec
 
 

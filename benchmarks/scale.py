@@ -119,12 +119,12 @@ import sys
 sys.path.insert(0, sys.argv[1])
 import w2vlm
 assert w2vlm.__file__.startswith(sys.argv[1]), w2vlm.__file__
-from w2vlm.embeddings.train import Word2VecConfig, train_embeddings
+from w2vlm.embeddings.train import Word2VecConfig, train_vectors
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.encode import encode_corpus
 from w2vlm.text.tokenize import get_tokenizer
 encoded = encode_corpus(open_corpus(sys.argv[2]), get_tokenizer("whitespace"), cache_dir=sys.argv[3], progress=False)
-vectors, history = train_embeddings(encoded, Word2VecConfig(dim=100, epochs=1, threads=1), progress=False)
+vectors, history = train_vectors(encoded, Word2VecConfig(dim=100, epochs=1, threads=1), progress=False)
 vectors.save(sys.argv[4])
 """
 

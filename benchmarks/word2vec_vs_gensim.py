@@ -57,11 +57,11 @@ def train_gensim(sentences, args, threads, seed):
 
 def train_w2vlm(encoded, args, threads, seed):
     from gensim.models import KeyedVectors
-    from w2vlm.embeddings.train import Word2VecConfig, train_embeddings
+    from w2vlm.embeddings.train import Word2VecConfig, train_vectors
     config = Word2VecConfig(model=args.model, dim=args.dim, window=args.window, negatives=args.negatives,
                             sample=args.sample, min_count=args.min_count, epochs=args.epochs, threads=threads,
                             seed=seed, lr=0.025, min_lr=0.0001)
-    vectors, history = train_embeddings(encoded, config, progress=False)
+    vectors, history = train_vectors(encoded, config, progress=False)
     kv = KeyedVectors(args.dim)
     kv.add_vectors(vectors.words, vectors.vectors)
     return kv, history.words_per_sec, vectors

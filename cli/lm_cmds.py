@@ -7,15 +7,13 @@ import click
 import numpy as np
 
 from w2vlm import backend, check_file_output, write_metrics
-from w2vlm.errors import RunFinished
 from w2vlm.embeddings import WordVectors
-from w2vlm.lm import TrainConfig, generate_text, load_lm, score_perplexity, stream_text, train_lm
+from w2vlm.lm import generate_text, load_lm, score_perplexity, stream_text, train_lm
 from w2vlm.text import open_corpus
 
-from .lm_resume import resumed_settings
-from .options import column_options, corpus_options, open_inputs, parallel_options
+from .options import column_options, corpus_options, given_tokenizer, open_inputs, parallel_options
 from .plot_cmds import draw_curves, plot_option
-from .run_options import INTERRUPTED, clamp_threads, explicit_options
+from .run_options import INTERRUPTED, clamp_threads, explicit_options, given_options
 
 logger = logging.getLogger("w2vlm")
 
@@ -72,45 +70,37 @@ def train_lm_command(ctx, corpus, output, valid, test, cell, layers, embed_size,
     Ctrl-C keeps the best model of the completed epochs (exit 130); --resume DIR continues the same run.
     """
     settings = ctx.obj
-    given = dict(ctx.params, seed=settings.seed)
     model_options = {"cell": cell, "num_layers": layers, "embed_size": embed_size, "hidden_size": hidden_size,
                      "dropout": dropout, "dropout_kind": dropout_kind, "tie_weights": tie_weights}
     training = {"batch_size": batch_size, "bptt": bptt, "optimizer": optimizer, "clip": clip, "epochs": epochs,
                 "lr": lr if lr is not None else (20.0 if optimizer == "sgd" else 0.002), "min_lr": min_lr,
                 "patience": patience}
-    if resume:
-        saved, model_options, training, run = resumed_settings(ctx, resume, given)
+    run_options = {"min_count": min_count, "max_vocab": max_vocab, "seed": settings.seed}
+    if resume:   # only what the user gave: the library checks it against the saved run
+        model_options = given_options(ctx, model_options, renamed={"num_layers": "layers"})
+        training = given_options(ctx, training)
+        run_options = given_options(ctx, run_options)
         output = output or resume
-        corpus = corpus or tuple(run.get("corpus", saved["run"].get("corpus", ())))
-        valid, test = run.get("valid"), run.get("test")
-        min_count, max_vocab = run.get("min_count", 1), run.get("max_vocab")
-        for name in ("encoding", "errors", "column", "delimiter"):
-            if name in saved["run"] and name not in explicit_options(ctx, [name]):
-                corpus_opts[name] = saved["run"][name]
-        if "normalize" not in explicit_options(ctx, ["normalize"]):
-            corpus_opts["normalize"] = bool(saved["run"].get("normalize"))
     if not output:
         raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
-    config = TrainConfig.from_dict(training)
     backend.set_threads(clamp_threads(threads))
     if metrics:
         check_file_output(metrics)
-    corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts)
+    corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts) if corpus or not resume else (None, None)
+    if resume:   # the resumed run keeps its own tokenizer; a given one must be the same
+        tokenizer = given_tokenizer(**corpus_opts) if explicit_options(ctx, ["tokenizer", "pos"]) else None
     text_opts = {"encoding": corpus_opts["encoding"], "errors": corpus_opts["errors"],
                  "normalize": "NFKC" if corpus_opts["normalize"] else None,
                  "column": corpus_opts["column"], "delimiter": corpus_opts["delimiter"]}
     vectors = WordVectors.load(init_embeddings) if init_embeddings and not resume else None
     run_info = dict(text_opts, corpus=list(corpus), valid=valid, test=test, init_embeddings=init_embeddings)
-    try:
-        _, history = train_lm(
-            corpus_obj, output, model_options, config, tokenizer=tokenizer,
-            valid=open_corpus(valid, **text_opts) if valid else None,
-            test=open_corpus(test, **text_opts, split="test") if test else None,
-            min_count=min_count, max_vocab=max_vocab, init_vectors=vectors, resume=resume, seed=settings.seed,
-            xp=backend.get_xp(settings.device), fused=settings.fused, workers=corpus_opts.get("workers", 1),
-            scheduler=corpus_opts.get("scheduler"), progress=not settings.quiet, run=run_info)
-    except RunFinished as exc:
-        raise click.UsageError(str(exc)) from None
+    _, history = train_lm(
+        corpus_obj, output, model_options, training, tokenizer=tokenizer,
+        valid=open_corpus(valid, **text_opts) if valid else None,
+        test=open_corpus(test, **text_opts, split="test") if test else None,
+        init_vectors=vectors, resume=resume, xp=backend.get_xp(settings.device), fused=settings.fused,
+        workers=corpus_opts.get("workers", 1), scheduler=corpus_opts.get("scheduler"), progress=not settings.quiet,
+        run=run_info, **run_options)
     result = history.metrics()
     if metrics:
         write_metrics(metrics, history)
@@ -118,11 +108,12 @@ def train_lm_command(ctx, corpus, output, valid, test, cell, layers, embed_size,
     if not history.best_epoch:
         click.echo("interrupted before the first epoch finished; nothing was saved", err=True)
         ctx.exit(INTERRUPTED)
+    epochs = history.config["training"]["epochs"]
     line = f"valid ppl {result['valid_ppl']:.2f} (epoch {history.best_epoch})"
     if history.test_ppl is not None:
         line += f", test ppl {history.test_ppl:.2f}"
     if history.interrupted:
-        click.echo(f"interrupted after {len(history.epochs)} of {config.epochs} epochs: {line}; the best model is "
+        click.echo(f"interrupted after {len(history.epochs)} of {epochs} epochs: {line}; the best model is "
                    f"kept in {output}; continue with w2vlm train-lm --resume {output}", err=as_json)
     if as_json:
         click.echo(json.dumps(dict(result, output=str(output)), ensure_ascii=False, indent=2))

@@ -103,6 +103,14 @@ def load_corpus_and_tokenizer(specs, *, encoding="utf-8", errors="strict", norma
 
 
 
+def given_tokenizer(*, tokenizer=None, pos=False, user_dict=None, **_):
+    """The tokenizer that --tokenizer/--pos/--user-dict name (kiwi when only --pos is given), without a corpus."""
+    if user_dict is not None and parse_tokenizer_spec(tokenizer or "kiwi")[0] not in ("kiwi", "mecab"):
+        raise click.UsageError(f"--user-dict works with --tokenizer kiwi, not {tokenizer}")
+    words = {"user_words": read_user_dict(user_dict)} if user_dict is not None else {}
+    return get_tokenizer(tokenizer, pos=pos, **words)
+
+
 def open_inputs(specs, **text_options):
     """``(corpus, tokenizer)`` for a command's CORPUS arguments. A shard directory written by ``w2vlm encode``
     comes back as an EncodedCorpus (checksums verified) with its own tokenizer settings; anything else is opened

@@ -1,12 +1,9 @@
-"""Helpers the train commands share: which options the user gave, resume conflicts as usage errors, threads."""
+"""Helpers the train commands share: which options the user gave, the exit code of Ctrl-C, threads."""
 
 import logging
 import os
 
 import click
-
-from w2vlm import merge_resumed_options
-from w2vlm.errors import ResumeConflict
 
 log = logging.getLogger("w2vlm")
 INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
@@ -24,12 +21,15 @@ def seed_given(ctx):
     return parent.get_parameter_source("seed") == click.core.ParameterSource.COMMANDLINE
 
 
-def merge_or_usage_error(saved, given, explicit, flags=None):
-    """merge_resumed_options, with a conflict reported the way click reports a bad option (exit 2)."""
-    try:
-        return merge_resumed_options(saved, given, explicit, flags=flags)
-    except ResumeConflict as exc:
-        raise click.UsageError(str(exc)) from None
+def given_options(ctx, options, renamed=None):
+    """The entries of ``options`` the user gave (``renamed``: option key -> its click parameter name; ``seed`` is
+    the global --seed): on --resume only these are checked against the saved run."""
+    renamed = renamed or {}
+    given = {key: value for key, value in options.items()
+             if key != "seed" and explicit_options(ctx, [renamed.get(key, key)])}
+    if "seed" in options and seed_given(ctx):
+        given["seed"] = options["seed"]
+    return given
 
 
 def clamp_threads(threads):
@@ -39,11 +39,3 @@ def clamp_threads(threads):
         log.warning("--threads %d is more than the %d CPU core(s) here; using %d", threads, cores, cores)
         return cores
     return threads
-
-
-def tokenizer_spec(config):
-    """``(spec, pos)`` that rebuild a saved tokenizer config through --tokenizer (``okt:norm=true,stem=false``)."""
-    options = {k: v for k, v in config.items() if k not in ("name", "version", "pos")}
-    text = ",".join(f"{key}={str(value).lower() if isinstance(value, bool) else value}"
-                    for key, value in options.items())
-    return config["name"] + (f":{text}" if text else ""), bool(config.get("pos", False))

@@ -6,14 +6,12 @@ from pathlib import Path
 
 import click
 
-from w2vlm import (DeferInterrupt, StopRequest, backend, check_file_output, check_output, check_same_corpus,
-                   write_metrics)
-from w2vlm.embeddings import ResumePoint, WordVectors, Word2VecConfig, describe_run_state, train_embeddings
+from w2vlm import StopRequest, backend, check_file_output, write_metrics
+from w2vlm.embeddings import train_embeddings
 
-from .options import corpus_options, encode_inputs, open_inputs
+from .options import corpus_options, given_tokenizer, open_inputs
 from .plot_cmds import draw_curves, plot_option
-from .run_options import (INTERRUPTED, clamp_threads, explicit_options, merge_or_usage_error, seed_given,
-                          tokenizer_spec)
+from .run_options import INTERRUPTED, clamp_threads, explicit_options, given_options
 
 log = logging.getLogger("w2vlm")
 
@@ -89,41 +87,39 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
                    min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size, seed=settings.seed,
                    subwords=subwords, min_n=min_n, max_n=max_n, min_char_n=min_char_n, max_char_n=max_char_n,
                    buckets=buckets, subword_updates=subword_updates)
-    point = None
-    if resume is not None:
+    if resume is not None:   # only what the user gave: the library checks it against the saved run
+        options = given_options(ctx, options, renamed={"shrink_window": "fixed_window"})
         output = output or resume
-        options, corpus, text_options, point = resume_run(ctx, resume, options, corpus, text_options)
     elif not corpus:
         options["epochs"], options["min_count"] = _small_corpus_defaults(epochs, min_count)
     if output is None:
         raise click.UsageError("give the output directory with -o/--output (or --resume DIR)")
-    options["threads"] = clamp_threads(options["threads"])
-    backend.set_threads(options["threads"])   # at the edge: the library never sets process-wide threads
-    config = Word2VecConfig(**options)
+    if "threads" in options:
+        options["threads"] = clamp_threads(options["threads"])
+        backend.set_threads(options["threads"])   # at the edge: the library never sets process-wide threads
     xp = backend.get_xp(settings.device)
-    check_output(output, "embeddings")       # before any tokenizing or training
     if metrics is not None:
         check_file_output(metrics)
-    if point is not None:
-        source, _ = open_inputs(corpus, **text_options)
-        check_same_corpus(point.corpus_digest, getattr(source, "digest", None) or source.fingerprint(), resume)
-    encoded, _ = encode_inputs(corpus, progress=not settings.quiet, **text_options)
+    source, tokenizer = open_inputs(corpus, **text_options) if corpus or resume is None else (None, None)
+    if resume is not None:   # the resumed run keeps its own tokenizer; a given one must be the same
+        tokenizer = given_tokenizer(**text_options) if explicit_options(ctx, ["tokenizer", "pos"]) else None
     text = {name: text_options[name] for name in ("encoding", "errors", "normalize", "column", "delimiter")
             if name in text_options}
-    run = {"corpus_specs": list(corpus), "text": text, "device": settings.device}   # what --resume re-reads
+    run = {"corpus_specs": list(corpus), "text": text, "device": settings.device}   # how the run was started
     with StopRequest("stopping after the current block; the vectors so far will be saved (Ctrl-C again to "
                      "abort without saving)") as stop:
-        vectors, history = train_embeddings(encoded, config, xp=xp, progress=not settings.quiet,
-                                            fused=settings.fused, resume=point, stop=stop, run=run)
-    with DeferInterrupt():   # a Ctrl-C now lands after the save, never inside it
-        vectors.save(output)
+        vectors, history = train_embeddings(source, output, options, tokenizer=tokenizer, resume=resume, xp=xp,
+                                            fused=settings.fused, workers=text_options.get("workers", 1),
+                                            scheduler=text_options.get("scheduler"), progress=not settings.quiet,
+                                            stop=stop, run=run)
     if metrics is not None:
         write_metrics(metrics, history)
     draw_curves(history.metrics(), plot)
+    epochs = vectors.config["epochs"]
     if history.interrupted:
-        click.echo(f"interrupted in {describe_run_state(history.state, config.epochs)}: saved the {len(vectors):,} word "
-                   f"vectors trained so far to {output}, marked incomplete; continue with "
-                   f"w2vlm train-embeddings --resume {output}", err=as_json)
+        click.echo(f"interrupted in {history.state.describe(epochs)}: saved the {len(vectors):,} word vectors "
+                   f"trained so far to {output}, marked incomplete; continue with w2vlm train-embeddings --resume "
+                   f"{output}", err=as_json)
     if as_json:
         summary = dict(history.metrics(), output=str(output), vocab_size=len(vectors), loss=history.loss)
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -132,38 +128,9 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
     if as_json:
         return
     ngrams = "" if vectors.subwords is None else \
-        f" and {len(vectors.subwords.buckets):,} {config.subwords} n-gram vectors"
-    click.echo(f"saved {len(vectors):,} word vectors x {config.dim}{ngrams} to {output} "
+        f" and {len(vectors.subwords.buckets):,} {vectors.subwords.scheme.kind} n-gram vectors"
+    click.echo(f"saved {len(vectors):,} word vectors x {vectors.dim}{ngrams} to {output} "
                f"(loss {history.loss:.4f}, {history.words_per_sec:,.0f} words/s, {history.train_seconds:.1f}s)")
-
-
-def resume_run(ctx, directory, options, corpus, text_options):
-    """The saved run's options (explicit conflicts are usage errors), corpus and text options, and its state."""
-    vectors = WordVectors.load(directory, warn_incomplete=False)
-    point = ResumePoint.from_vectors(vectors, directory)
-    saved = vectors.config
-    names = [name for name in options if name in saved]
-    explicit = explicit_options(ctx, [n for n in names if n not in ("shrink_window", "seed")])
-    explicit |= {"shrink_window"} if explicit_options(ctx, ["fixed_window"]) else set()
-    explicit |= {"seed"} if seed_given(ctx) else set()
-    merged = merge_or_usage_error({n: saved[n] for n in names}, options, explicit,
-                                  flags={"shrink_window": "--fixed-window (shrink_window)", "seed": "--seed"})
-    state = point.state
-    if not saved.get("incomplete") and state.get("epoch", 0) >= merged["epochs"]:
-        raise click.UsageError(f"{directory} already finished its {saved['epochs']} epochs; give --epochs above "
-                               f"{saved['epochs']} to train it further")
-    corpus = tuple(corpus) or tuple(saved.get("corpus_specs") or ())
-    for name, value in (saved.get("text") or {}).items():
-        if name in text_options and name not in explicit_options(ctx, [name]):
-            text_options[name] = value
-    refused = sorted(explicit_options(ctx, ["tokenizer", "pos"]))
-    if refused:
-        raise click.UsageError(f"--{refused[0]} conflicts with --resume: the resumed run keeps its tokenizer "
-                               f"({(point.tokenizer or {}).get('name')}); leave it out or train anew")
-    if point.tokenizer:
-        text_options["tokenizer"], text_options["pos"] = tokenizer_spec(point.tokenizer)
-    log.info("resuming %s from %s", directory, describe_run_state(state, merged["epochs"]))
-    return merged, corpus, text_options, point
 
 
 def _small_corpus_defaults(epochs, min_count):

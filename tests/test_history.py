@@ -1,5 +1,7 @@
 """The one training record: both trainers' --metrics share their common keys, and older resume states still load."""
 
+from dataclasses import replace
+
 import json
 import math
 
@@ -9,7 +11,6 @@ import pytest
 from tests.embeddings.test_train import topic_corpus
 from tests.lm.stubs import BigramLM, tiny_vocab
 from w2vlm import Epoch, History, atomic_files
-from w2vlm.embeddings.training.run_state import ResumePoint
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec
 from w2vlm.errors import ArtifactError
 from w2vlm.lm.checkpoint import RESUME, LMCheckpoint, load_resume
@@ -93,9 +94,11 @@ def test_an_lm_resume_state_in_the_older_layout_still_continues_the_run(tmp_path
     full = train(model(), train_ids, valid_ids, config, start_id=1, progress=False)
     train(model(), train_ids, valid_ids, TrainConfig(**dict(config.to_dict(), epochs=2)), start_id=1,
           checkpoint=checkpoint(), progress=False)
-    arrays = atomic_files.load_arrays(tmp_path / RESUME)
-    state = json.loads(str(arrays["state"]))
-    state["history"] = _old_lm_state(state["history"])
+    arrays = atomic_files.load_arrays(tmp_path / RESUME)   # rewritten as w2vlm wrote it before the ResumeRecord
+    record = json.loads(str(arrays.pop("record")))
+    state = {"history": _old_lm_state(record["history"]), "lr": record["optimizer"]["lr"],
+             "rng": record["random"]["rng"], **({"dropout": record["random"]["dropout"]} if "dropout" in record["random"] else {}),
+             "optimizer": {k: v for k, v in record["optimizer"].items() if k != "lr"}}
     arrays["state"] = np.array(json.dumps(state))
     atomic_files.save_arrays(tmp_path / RESUME, arrays)
     resumed = train(model(), train_ids, valid_ids, config, start_id=1, checkpoint=checkpoint(),
@@ -110,11 +113,11 @@ def test_a_word2vec_run_state_in_the_older_layout_still_resumes():
     ids, offsets, counts, _ = topic_corpus(lines=100)
     config = Word2VecConfig(dim=8, window=2, min_count=1, sample=0.0, epochs=2, seed=1)
     W_in, W_out, done = train_word2vec(ids, offsets, counts, config, progress=False)
-    old_state = dict(done.state, epochs=[{"loss": e.loss, "words_per_sec": e.items_per_sec, "seconds": e.seconds,
-                                          "trained_words": e.trained_words, "examples": e.examples}
-                                         for e in done.epochs])
+    old_rows = [{"loss": e.loss, "words_per_sec": e.items_per_sec, "seconds": e.seconds,
+                 "trained_words": e.trained_words, "examples": e.examples} for e in done.epochs]
+    old_state = replace(done.state, history=dict(done.state.history, epochs=old_rows))
     longer = Word2VecConfig(**dict(vars(config), epochs=3))
-    runs = [train_word2vec(ids, offsets, counts, longer, progress=False, resume=ResumePoint(W_in, W_out, state))
+    runs = [train_word2vec(ids, offsets, counts, longer, progress=False, resume=state)
             for state in (done.state, old_state)]
     (new_in, _, new), (old_in, _, old) = runs
     np.testing.assert_array_equal(old_in, new_in)

@@ -9,9 +9,10 @@ from .atomic_files import load_config, read_json, write_json
 from .history import Epoch, History, write_metrics
 from .interrupt import DeferInterrupt, StopRequest
 from .model_dir import check_file_output, check_output
-from .resume import check_same_corpus, merge_resumed_options
+from .resume import check_same_corpus, merge_options
+from .resume_record import ResumeRecord
 from .version import __version__
 
 __all__ = ["__version__", "load_config", "read_json", "write_json", "check_output", "check_file_output",
-           "check_same_corpus", "merge_resumed_options", "DeferInterrupt", "StopRequest", "Epoch", "History",
+           "check_same_corpus", "merge_options", "ResumeRecord", "DeferInterrupt", "StopRequest", "Epoch", "History",
            "write_metrics"]

@@ -1,10 +1,12 @@
 """Stopping word2vec at a block boundary and resuming it gives exactly the uninterrupted run (one thread)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from tests.embeddings.test_train import topic_corpus
-from w2vlm.embeddings.training.run_state import ResumePoint, check_divergence
+from w2vlm.embeddings.training.run_state import check_divergence
 from w2vlm.embeddings.training.stream import ArrayStream
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec, train_word2vec_stream
 from w2vlm.errors import ArtifactError, TrainingError
@@ -34,7 +36,7 @@ def _stop_and_resume(ids, offsets, counts, config, fast, stops):
         W_in, W_out, history = train_word2vec(ids, offsets, counts, config, fused=fast, progress=False,
                                               resume=resume, stop=StopAfter(blocks))
         assert history.interrupted
-        resume = ResumePoint(W_in, W_out, history.state)
+        resume = history.state
     return train_word2vec(ids, offsets, counts, config, fused=fast, progress=False, resume=resume)
 
 
@@ -45,7 +47,7 @@ def test_interrupted_and_resumed_run_equals_the_uninterrupted_one(model, fast):
     # several blocks (numba) or reports (layered) per epoch on a tiny corpus
     config = _config(model, batch_size=8, block_words=700, report_batches=3)
     W_in, W_out, history = train_word2vec(ids, offsets, counts, config, fused=fast, progress=False)
-    assert not history.interrupted and history.state["epoch"] == 3
+    assert not history.interrupted and history.state.epoch == 3
     # stop mid-epoch 1, again at once (a zero-progress resume), then mid-epoch 2 and at an epoch boundary
     R_in, R_out, resumed = _stop_and_resume(ids, offsets, counts, config, fast, [2, 0, 4, 1])
     np.testing.assert_array_equal(R_in, W_in)
@@ -76,7 +78,7 @@ def test_resume_across_stream_pieces():
     for blocks in (3, 5, 2):
         R_in, R_out, history = train_word2vec_stream(PiecewiseStream(ids, offsets, 70), counts, config,
                                                      progress=False, resume=resume, stop=StopAfter(blocks))
-        resume = ResumePoint(R_in, R_out, history.state)
+        resume = history.state
     R_in, R_out, history = train_word2vec_stream(PiecewiseStream(ids, offsets, 70), counts, config,
                                                  progress=False, resume=resume)
     assert not history.interrupted and len(history.epochs) == 3
@@ -89,24 +91,25 @@ def test_a_stop_mid_epoch_records_where_it_stopped():
     config = _config("cbow", block_words=700)
     W_in, _, history = train_word2vec(ids, offsets, counts, config, progress=False, stop=StopAfter(2))
     state = history.state
-    assert history.interrupted and state["epoch"] == 0 and 0 < state["position"] < len(ids)
+    assert history.interrupted and state.epoch == 0 and 0 < state.position < len(ids)
     # the third block's end: the first line end at or after 3 x 700 words (stop() said yes after block 3)
-    assert 3 * 700 <= state["position"] < 3 * 700 + np.diff(offsets).max()
-    assert state["block_words"] == 700 and history.epochs == [] and np.isfinite(W_in).all()
+    assert 3 * 700 <= state.position < 3 * 700 + np.diff(offsets).max()
+    assert state.progress["block_words"] == 700 and history.epochs == [] and np.isfinite(W_in).all()
 
 
 def test_a_run_stopped_mid_epoch_resumes_only_on_its_own_block_grid():
     ids, offsets, counts, _ = topic_corpus(lines=300)
     W_in, W_out, history = train_word2vec(ids, offsets, counts, _config("cbow", block_words=700), progress=False,
                                           stop=StopAfter(2))
-    resume = ResumePoint(W_in, W_out, history.state)
+    resume = history.state
     with pytest.raises(ArtifactError, match=r"block_words=700\)"):
         train_word2vec(ids, offsets, counts, _config("cbow", block_words=900), progress=False, resume=resume)
-    saved_before = dict(history.state)
-    del saved_before["block_words"]   # a state saved before the block size was recorded: the old default
+    # a state saved before the block size was recorded: the old default
+    saved_before = replace(history.state, progress={k: v for k, v in history.state.progress.items()
+                                                    if k != "block_words"})
     with pytest.raises(ArtifactError, match=r"block_words=131072\)"):
         train_word2vec(ids, offsets, counts, _config("cbow", block_words=700), progress=False,
-                       resume=ResumePoint(W_in, W_out, saved_before))
+                       resume=saved_before)
     _, _, resumed = train_word2vec(ids, offsets, counts, _config("cbow", block_words=700), progress=False,
                                    resume=resume)
     assert not resumed.interrupted and len(resumed.epochs) == 3
@@ -122,7 +125,7 @@ def test_resume_weights_must_fit():
     ids, offsets, counts, _ = topic_corpus(lines=50)
     config = _config("cbow")
     W_in, W_out, history = train_word2vec(ids, offsets, counts, config, progress=False, stop=StopAfter(0))
-    bad = ResumePoint(W_in[:, :5], W_out[:, :5], history.state)
+    bad = history.state.with_arrays(W_in=W_in[:, :5], W_out=W_out[:, :5])
     with pytest.raises(ArtifactError, match="shape"):
         train_word2vec(ids, offsets, counts, config, progress=False, resume=bad)
 
@@ -158,4 +161,4 @@ def test_a_run_resumes_only_on_the_path_it_trained_on(stopped_fused, resumed_fus
     assert history.interrupted
     with pytest.raises(ArtifactError, match=f"cannot continue on the .*{needs}"):
         train_word2vec(ids, offsets, counts, config, fused=resumed_fused, progress=False,
-                       resume=ResumePoint(W_in, W_out, history.state))
+                       resume=history.state)

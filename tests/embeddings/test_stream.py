@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2vlm.embeddings.training.stream import CorpusStream
-from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec, train_word2vec_stream
+from w2vlm.embeddings.train import Word2VecConfig, train_vectors, train_word2vec, train_word2vec_stream
 from w2vlm.text.corpus import open_corpus
 from w2vlm.text.encode import encode_corpus
 from w2vlm.text.tokenize import get_tokenizer
@@ -41,6 +41,6 @@ def test_shards_train_like_the_arrays_in_memory(encoded, model):
 
 def test_train_embeddings_reads_the_shards(encoded):
     config = Word2VecConfig(dim=8, window=2, min_count=2, epochs=1, seed=0)
-    vectors, history = train_embeddings(encoded, config, progress=False)
+    vectors, history = train_vectors(encoded, config, progress=False)
     assert len(vectors) == int((encoded.counts >= 2).sum()) and history.raw_words == encoded.n_tokens
     assert np.isfinite(history.loss)

@@ -9,7 +9,7 @@ from w2vlm.embeddings.kernels import subword_cpu
 from w2vlm.embeddings.subword.models import SubwordSkipGram, padded_rows
 from w2vlm.embeddings.subword.train import SubwordRows
 from w2vlm.embeddings.subword.ngrams import SubwordScheme
-from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec
+from w2vlm.embeddings.train import Word2VecConfig, train_vectors, train_word2vec
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import ArtifactError, TrainingError
 from w2vlm.nn.optim import SGD
@@ -62,7 +62,7 @@ MODELS_AND_UPDATES = [("cbow", "window"), ("cbow", "target"), ("skipgram", "wind
 
 @pytest.mark.parametrize("model, updates", MODELS_AND_UPDATES)
 def test_fast_path_learns_topics_and_gives_unseen_eojeol_a_vector(model, updates, tmp_path):
-    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, subword_updates=updates),
+    vectors, history = train_vectors(eojeol_corpus(tmp_path), _config(model=model, subword_updates=updates),
                                         progress=False)
     assert history.epochs[-1].loss < history.epochs[0].loss
     assert _neighbour_topic_accuracy(vectors) > 0.9
@@ -90,7 +90,7 @@ def test_layered_reference_learns_too(model, subwords, tmp_path):
 
 
 def test_only_used_buckets_are_stored_and_the_artifact_round_trips(tmp_path):
-    vectors, _ = train_embeddings(eojeol_corpus(tmp_path, lines=200), _config(buckets=2_000_000, epochs=1), progress=False)
+    vectors, _ = train_vectors(eojeol_corpus(tmp_path, lines=200), _config(buckets=2_000_000, epochs=1), progress=False)
     subwords = vectors.subwords
     distinct = {int(b) for word in vectors.words for b in SubwordScheme("jamo").bucket_ids(word)}
     assert len(subwords.buckets) == len(distinct) < 2000
@@ -120,7 +120,7 @@ def test_composed_word_vector_is_the_mean_of_its_rows(tmp_path):
 
 
 def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
-    vectors, _ = train_embeddings(eojeol_corpus(tmp_path, lines=100), _config(epochs=1), progress=False)
+    vectors, _ = train_vectors(eojeol_corpus(tmp_path, lines=100), _config(epochs=1), progress=False)
     assert vectors.subwords.vector("xyz") is None and vectors.subwords.pieces("xyz") == []
     with pytest.raises(TrainingError, match="--min-n"):
         _config(min_n=5, max_n=3)
@@ -136,14 +136,14 @@ def test_unknown_ngrams_give_none_and_bad_settings_are_errors(tmp_path):
 
 @pytest.mark.parametrize("model, updates", MODELS_AND_UPDATES)
 def test_two_hogwild_threads_learn_as_one_does(model, updates, tmp_path):
-    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(model=model, threads=2,
+    vectors, history = train_vectors(eojeol_corpus(tmp_path), _config(model=model, threads=2,
                                                                          subword_updates=updates), progress=False)
     assert history.epochs[-1].loss < history.epochs[0].loss
     assert _neighbour_topic_accuracy(vectors) > 0.9
 
 
 def test_jamo_plus_char_trains_and_its_artifact_records_the_scheme(tmp_path):
-    vectors, history = train_embeddings(eojeol_corpus(tmp_path), _config(subwords="jamo+char", model="skipgram"),
+    vectors, history = train_vectors(eojeol_corpus(tmp_path), _config(subwords="jamo+char", model="skipgram"),
                                         progress=False)
     assert history.epochs[-1].loss < history.epochs[0].loss
     assert _neighbour_topic_accuracy(vectors) > 0.9

@@ -9,11 +9,11 @@ from tests.embeddings.test_fasttext import ROW_OFFSETS, ROWS, VOCAB, _weights
 from tests.embeddings.test_resume import StopAfter
 from tests.embeddings.test_subword_train import PARTICLES, STEMS, _config, eojeol_corpus
 from w2vlm.embeddings.kernels import word2vec_cpu, subword_cpu, subword_window
-from w2vlm.embeddings.training.run_state import ResumePoint
 from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
 from w2vlm.embeddings.subword.train import SubwordRows
 from w2vlm.embeddings.subword.ngrams import update_gains
-from w2vlm.embeddings.train import Word2VecConfig, train_embeddings, train_word2vec
+from w2vlm.embeddings import train_embeddings
+from w2vlm.embeddings.train import Word2VecConfig, train_word2vec
 from w2vlm.errors import TrainingError
 
 
@@ -156,7 +156,7 @@ def test_stopped_and_resumed_run_equals_the_uninterrupted_one():
         R_in, R_out, stopped = train_word2vec(ids, offsets, counts, config, progress=False, subword_rows=table,
                                               resume=resume, stop=StopAfter(blocks))
         assert stopped.interrupted
-        resume = ResumePoint(R_in, R_out, stopped.state)
+        resume = stopped.state
     R_in, R_out, resumed = train_word2vec(ids, offsets, counts, config, progress=False, subword_rows=table,
                                           resume=resume)
     np.testing.assert_array_equal(R_in, W_in)
@@ -170,6 +170,5 @@ def test_the_update_rule_is_a_config_field_saved_with_the_model(tmp_path):
         Word2VecConfig(subword_updates="batch")
     encoded = eojeol_corpus(tmp_path, lines=100)
     for updates in ("window", "target"):
-        vectors, _ = train_embeddings(encoded, _config(subword_updates=updates, epochs=1), progress=False)
-        vectors.save(tmp_path / updates)
+        train_embeddings(encoded, tmp_path / updates, _config(subword_updates=updates, epochs=1), progress=False)
         assert json.loads((tmp_path / updates / "config.json").read_text())["subword_updates"] == updates

@@ -117,13 +117,16 @@ def test_history_without_epochs_has_nan_loss():
 
 def test_the_library_assembles_config_json_as_the_cli_writes_it(tmp_path):
     from tests.embeddings.test_subword_train import eojeol_corpus
+    from w2vlm import ResumeRecord
     from w2vlm.embeddings import WordVectors, train_embeddings
     encoded = eojeol_corpus(tmp_path, lines=80)
     config = Word2VecConfig(dim=8, min_count=1, epochs=1, sample=0.0)
-    vectors, history = train_embeddings(encoded, config, progress=False, run={"corpus_specs": ["x.txt"]})
-    vectors.save(tmp_path / "v")
+    vectors, history = train_embeddings(encoded, tmp_path / "v", config, progress=False,
+                                        run={"corpus_specs": ["x.txt"]})
     saved = WordVectors.load(tmp_path / "v").config
+    record = ResumeRecord.load(tmp_path / "v", "embeddings")
     assert saved["dim"] == 8 and saved["corpus_digest"] == encoded.digest and saved["corpus"] == encoded.description
     assert saved["training"]["loss"] == pytest.approx(history.loss) and saved["incomplete"] is False
-    assert saved["run_state"] == history.state and saved["corpus_specs"] == ["x.txt"]
+    assert record.to_json() == history.state.to_json() and saved["corpus_specs"] == ["x.txt"]
+    assert record.corpus["digest"] == encoded.digest and record.epoch == 1 and set(record.arrays) == {"W_in", "W_out"}
     assert saved["kind"] == "embeddings" and saved["tokenizer"]["name"] == "whitespace"

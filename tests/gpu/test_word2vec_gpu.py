@@ -287,8 +287,11 @@ def test_runner_speaks_the_training_loop_protocol(cp):
     config = Word2VecConfig(dim=8, min_count=1, epochs=2)
     rng = seed_everything(0, cp)
     W_in, W_out = init_weights(len(counts), 8, rng)
-    run = word2vec_gpu.GPURun(ids, offsets, W_in, W_out, keep_probabilities(counts, config.sample),
-                          UnigramSampler(counts, rng=rng), config, cp, rng)
+    from w2vlm.embeddings.training.runners import RunSetup
+    from w2vlm.embeddings.training.stream import ArrayStream
+    setup = RunSetup(ArrayStream(ids, offsets), W_in, W_out, keep_probabilities(counts, config.sample),
+                     UnigramSampler(counts, rng=rng), config, xp=cp, rng=rng)
+    run = word2vec_gpu.GPURun(setup)
     blocks = list(run.epoch(0))
     assert blocks[-1][0] == len(ids) and sum(b[2] for b in blocks) > 0 and 0 < run.trained_words <= len(ids)
     new_in, new_out = run.weights()

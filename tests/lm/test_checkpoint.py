@@ -63,16 +63,17 @@ def test_resume_file_round_trips_params_optimizer_and_generators(tmp_path):
     optimizer.update(model.params, [np.ones_like(p) for p in model.params])
     model.dropout_rng.uniform(np, (5,))
     save_resume(tmp_path, model, optimizer, {"epochs": [], "best_epoch": 0})
-    params, optim, state = load_resume(tmp_path)
-    assert state["history"] == {"epochs": [], "best_epoch": 0} and state["optimizer"] == {"lr": 0.01, "step": 1}
+    record = load_resume(tmp_path)
+    assert record.history == {"epochs": [], "best_epoch": 0} and record.optimizer == {"lr": 0.01, "step": 1}
+    assert record.kind == "lm" and record.epoch == 0 and set(record.random) == {"rng", "dropout"}
     for name, value in model.state_dict().items():
-        np.testing.assert_array_equal(params[name], value)
-    np.testing.assert_array_equal(optim["m.0"], optimizer.m[0])
+        np.testing.assert_array_equal(record.arrays[f"param.{name}"], value)
+    np.testing.assert_array_equal(record.arrays["optim.m.0"], optimizer.m[0])
     expected_draw = model.rng.random(3)
     expected_mask = model.dropout_rng.uniform(np, (4,))
 
     again, again_optimizer = small_lm(seed=5), Adam(0.5)
-    assert restore_training(again, again_optimizer, (params, optim, state)) == state["history"]
+    assert restore_training(again, again_optimizer, record) == record.history
     np.testing.assert_array_equal(again.rng.random(3), expected_draw)
     np.testing.assert_array_equal(again.dropout_rng.uniform(np, (4,)), expected_mask)
     assert again_optimizer.lr == 0.01 and again_optimizer.step == 1

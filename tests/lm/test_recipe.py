@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2vlm.embeddings import WordVectors
-from w2vlm.errors import ResumeConflict, RunFinished, TrainingError
+from w2vlm.errors import CorpusError, RunFinished, TrainingError
 from w2vlm.lm import load_lm, perplexity, train_lm
 from w2vlm.text import get_tokenizer, open_corpus
 
@@ -55,7 +55,7 @@ def test_resume_continues_the_same_run(corpus, tmp_path):
                  progress=False)
     other = tmp_path / "other.txt"
     other.write_text("a different text\n" * 30, encoding="utf-8")
-    with pytest.raises(ResumeConflict, match="corpus differs"):
+    with pytest.raises(CorpusError, match="corpus differs"):
         train_lm(open_corpus(str(other)), tmp_path / "part", training={"epochs": 5}, resume=tmp_path / "part",
                  progress=False)
 

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from w2vlm import ResumeRecord
 from w2vlm.embeddings.vectors import WordVectors
 
 from .conftest import LM_SMALL, W2V_SMALL, assert_one_error, ctrl_c_when_logged, run, write_corpus
@@ -46,7 +47,7 @@ def test_ctrl_c_in_train_embeddings_saves_incomplete_vectors_and_resume_matches(
     assert code == 130, stderr
     assert "Traceback" not in stderr and "interrupted in epoch" in stdout and "--resume" in stdout
     config = json.loads((out / "config.json").read_text())
-    assert config["incomplete"] is True and config["run_state"]["epoch"] < 60
+    assert config["incomplete"] is True and ResumeRecord.load(out, "embeddings").epoch < 60
     query = run("similar", out, "w1")
     assert query.exit_code == 0 and "incomplete model" in query.output
     resumed = run("train-embeddings", "--resume", out)
@@ -82,10 +83,10 @@ def test_resumed_embeddings_keep_their_options_and_corpus(tmp_path, corpus):
     config = json.loads((into / "config.json").read_text())
     assert config["epochs"] == 5 and config["dim"] == 8 and config["incomplete"] is False
     assert json.loads((out / "config.json").read_text())["incomplete"] is True   # the source is left as it was
-    assert_one_error(run("train-embeddings", "--resume", into), "already finished its 5 epochs", code=2)
+    assert_one_error(run("train-embeddings", "--resume", into), "already finished 5 of its 5 epochs", code=2)
     extended = run("train-embeddings", "--resume", into, "--epochs", 6)
     assert extended.exit_code == 0, extended.output
-    assert len(json.loads((into / "config.json").read_text())["run_state"]["epochs"]) == 6
+    assert ResumeRecord.load(into, "embeddings").completed_epochs == 6
 
 
 def test_resumed_lm_trains_to_the_saved_target(tmp_path, corpus):

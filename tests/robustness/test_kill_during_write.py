@@ -138,11 +138,12 @@ def test_lm_best_checkpoint_and_resume_state(tmp_path):
         for name, value in lm.model.state_dict().items():
             np.testing.assert_array_equal(value, models[version][0].state_dict()[name])
         try:
-            params, _, state = load_resume(directory)
+            record = load_resume(directory)
         except ArtifactError as exc:   # the best model is swapped in before its resume state is written
             assert "has no resume.npz" in str(exc) and version == 1
             return (version, None)
-        saved = state["history"]["version"]
+        saved = record.history["version"]
+        params = {name[len("param."):]: value for name, value in record.arrays.items() if name.startswith("param.")}
         assert saved <= version   # resume state of this run, never of another
         for name, value in params.items():
             np.testing.assert_array_equal(value, models[saved][0].state_dict()[name])

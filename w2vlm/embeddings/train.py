@@ -22,10 +22,10 @@ from ..text.vocab import Vocab
 from .kernels import word2vec_gpu
 from .cbow import MODELS, init_weights
 from .training.run_state import check_divergence, restore, resume_weights, snapshot
-from .training.runners import FastRun, ReferenceRun, learning_rate
+from .training.runners import FastRun, ReferenceRun, RunSetup, learning_rate
 from .training.sampling import UnigramSampler, keep_probabilities
 from .training.stream import ArrayStream, CorpusStream
-from .subword.train import SubwordRows
+from .subword.train import SubwordFastRun, SubwordReferenceRun, SubwordRows
 from .subword.ngrams import MAX_CHAR_N, MIN_CHAR_N, SubwordScheme
 from .vectors import WordVectors
 
@@ -104,12 +104,13 @@ def train_word2vec(ids, line_offsets, counts, config, *, xp=np, raw_words=None, 
     Returns ``(W_in, W_out, history)`` as float32 host arrays: W_in are the word vectors, W_out the output
     (negative-sampling) vectors. ``fused`` runs the fused kernel of ``xp``'s backend (numba on NumPy, CUDA on
     CuPy); ``fused=False`` trains the layered reference model in batches of ``config.batch_size`` targets.
-    ``kernel_options`` go to the CUDA runner only (``blocks``, ``tile``, ``vec``: benchmarks). With
+    ``kernel_options``: the CUDA runner's launch shape (``blocks``, ``tile``, ``vec``: benchmarks). With
     ``subword_rows`` (a ``subword_train.SubwordRows``) W_in also holds the n-gram rows after the word rows
     (fastText; numba kernel on NumPy, layered model on CuPy).
-    ``stop()`` is asked after every block: True ends training there (``history.interrupted``). ``resume``
-    (``run_state.ResumePoint``) continues a run from its saved weights and ``history.state``, exactly as if it
-    had never stopped (same thread count). A diverging loss raises TrainingError.
+    ``stop()`` is asked after every block: True ends training there (``history.interrupted``).
+    ``history.state`` is the run's ``ResumeRecord`` with the weights (W_in with any n-gram rows, W_out) as its
+    arrays; ``resume=`` that record continues the run exactly as if it had never stopped (same thread count).
+    A diverging loss raises TrainingError.
     """
     stream = ArrayStream(ids, line_offsets)
     offsets = stream.line_offsets
@@ -134,19 +135,12 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
     W_in, W_out = init_weights(len(counts) if subword_rows is None else subword_rows.n_rows, config.dim, rng)
     W_out = W_out[:len(counts)]
     if resume is not None:
-        W_in, W_out = resume_weights(resume, W_in.shape)
+        W_in, W_out = resume_weights(resume, W_in.shape, len(counts))
     keep = keep_probabilities(counts, config.sample)
     sampler = UnigramSampler(counts, config.ns_exponent, rng)
-    if subword_rows is not None:  # no CUDA fastText kernel: numba on NumPy, the layered model on CuPy
-        run = FastRun if fused and not backend.is_gpu(xp) else ReferenceRun
-        trainer = subword_rows.trainer(run is FastRun, stream, W_in, W_out, keep, sampler, config, xp, rng)
-    else:
-        run = _runner(xp, fused, config)
-        if run is FastRun:
-            trainer = FastRun(stream, W_in, W_out, keep, sampler, config)
-        else:
-            options = dict(kernel_options or {}) if getattr(run, "takes_kernel_options", False) else {}
-            trainer = run(*stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng, **options)
+    setup = RunSetup(stream, W_in, W_out, keep, sampler, config, xp=xp, rng=rng, subword_rows=subword_rows,
+                     kernel_options=dict(kernel_options or {}))
+    trainer = _runner(xp, fused, config, subword_rows)(setup)
     log.info("training %s%s on %s words (%s distinct), dim %d, %d epochs, %s", config.model,
              " with subwords" if subword_rows is not None else "", f"{n_words:,}", f"{len(counts):,}", config.dim,
              config.epochs, type(trainer).describe(config, xp))
@@ -167,9 +161,8 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
             bar.update(done - bar.n)
             bar.set_postfix(loss=f"{loss_sum / max(examples, 1):.4f}",
                             rate=f"{history.raw_words * done / n_words / elapsed / 1e3:,.0f}k w/s", refresh=False)
-            # runners without block positions (the CUDA one) stop at the end of the epoch instead
-            if stop is not None and stop() and getattr(trainer, "position", None) is not None \
-                    and trainer.position < trainer.epoch_length:
+            # runners that stop only at epoch ends (the CUDA one) stop there instead
+            if stop is not None and trainer.stops_mid_epoch and stop() and trainer.position < trainer.epoch_length:
                 history.interrupted = True
                 break
         seconds = time.perf_counter() - began
@@ -191,23 +184,26 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
     if history.state is None:
         history.state = snapshot(trainer, history, config.epochs, 0, 0.0, 0, 0.0)
     W_in, W_out = trainer.weights()
+    history.state = history.state.with_arrays(W_in=W_in, W_out=W_out)
     return W_in, W_out, history
 
 
-def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resume=None, stop=None, run=None):
-    """Word vectors from an ``EncodedCorpus``: vocabulary (min_count, max_vocab), OOV words dropped, then training.
+def train_vectors(encoded, config, *, xp=np, progress=True, fused=True, resume=None, stop=None, run=None):
+    """Word vectors from an ``EncodedCorpus``: vocabulary (min_count, max_vocab), OOV words dropped, then training
+    (the step under the ``train_embeddings`` recipe, which also encodes, resumes and saves).
 
     Returns ``(WordVectors, history)``; the vectors carry the output weights, the tokenizer settings and the whole
-    config.json (settings, corpus description and digest, training summary, resume state, plus ``run``: how the
-    caller started the run), so ``vectors.save(dir)`` writes the artifact ``w2vlm train-embeddings`` writes.
-    ``resume``/``stop``: as for ``train_word2vec``; a resumed run must build the same vocabulary.
+    config.json (settings, corpus description and digest, training summary, plus ``run``: how the caller started
+    the run); ``history.state`` is the run's ResumeRecord, so ``vectors.save(dir, resume=history.state)`` writes
+    the artifact ``w2vlm train-embeddings`` writes. ``resume``/``stop``: as for ``train_word2vec``; a resumed run
+    must build the same vocabulary.
     """
     vocab = Vocab.from_counts(encoded.types, encoded.counts, min_count=config.min_count,
                               max_size=config.max_vocab, specials=())
     if len(vocab) < 2:
         raise TrainingError(f"corpus has only {len(vocab)} distinct word(s) seen at least min_count="
                             f"{config.min_count} times; lower --min-count or give more text")
-    if resume is not None and list(vocab.words) != list(resume.words):
+    if resume is not None and resume.progress.get("vocab_digest", vocab.digest()) != vocab.digest():
         raise TrainingError("the corpus gives another vocabulary than the resumed run's; resume with the same "
                             "corpus, tokenizer and --min-count/--max-vocab")
     stream = CorpusStream(encoded, vocab)  # rare words vanish before windowing, as in gensim
@@ -219,8 +215,11 @@ def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resum
                                                  resume=resume, stop=stop)
     if subword_rows is not None:
         W_in, subwords = subword_rows.split(W_in)
+    history.state.corpus.update(digest=encoded.digest, description=encoded.description)
+    history.state.tokenizer = encoded.tokenizer_config
+    history.state.progress["vocab_digest"] = vocab.digest()
     saved = dict(asdict(config), corpus=encoded.description, corpus_digest=encoded.digest,
-                 incomplete=history.interrupted, run_state=history.state,
+                 incomplete=history.interrupted,
                  training={"loss": history.loss, "words_per_sec": history.words_per_sec,
                            "train_seconds": history.train_seconds, "raw_words": history.raw_words}, **(run or {}))
     vectors = WordVectors(vocab, W_in, config=saved, subwords=subwords, tokenizer_config=encoded.tokenizer_config,
@@ -228,9 +227,12 @@ def train_embeddings(encoded, config, *, xp=np, progress=True, fused=True, resum
     return vectors, history
 
 
-def _runner(xp, fused, config):
+def _runner(xp, fused, config, subword_rows):
     """The data decides, as in ``nn.fused``: NumPy -> numba kernel; CuPy -> fused CUDA kernel once its first-use
-    self-check (this configuration, tiny input) agreed with the layered model; ``fused=False`` -> layered model."""
+    self-check (this configuration, tiny input) agreed with the layered model; ``fused=False`` -> layered model.
+    Subword models have no CUDA kernel: numba on NumPy, the layered model on CuPy."""
+    if subword_rows is not None:
+        return SubwordFastRun if fused and not backend.is_gpu(xp) else SubwordReferenceRun
     if not fused:
         return ReferenceRun
     if not backend.is_gpu(xp):

@@ -9,6 +9,7 @@ from .. import atomic_files
 from ..backend import to_cpu
 from ..errors import ArtifactError
 from ..model_dir import check_output, write_directory
+from ..resume_record import RESUME
 from ..text.vocab import Vocab
 from . import word2vec_format
 from .evaluate import evaluate_analogies, evaluate_pairs
@@ -158,13 +159,14 @@ class WordVectors(VectorQueries):
                               restrict_vocab=restrict_vocab, compose=compose)
 
     # ---- files --------------------------------------------------------------------------------------------
-    def save(self, directory, config=None, tokenizer_config=None, extra_arrays=None):
-        """Write an artifact directory (params.npz, vocab.json, vectors.txt in word2vec text, config.json) beside
-        ``directory`` and swap it in whole; a directory of another kind or with foreign files is refused."""
+    def save(self, directory, config=None, tokenizer_config=None, extra_arrays=None, resume=None):
+        """Write an artifact directory (params.npz, vocab.json, vectors.txt in word2vec text, config.json, and with
+        ``resume`` (a training run's ResumeRecord) resume.npz) beside ``directory`` and swap it in whole; a
+        directory of another kind or with foreign files is refused."""
         directory = Path(directory)
         check_output(directory, "embeddings")
         config = dict(self.config if config is None else config)
-        for key in ("kind", "w2vlm_version"):
+        for key in ("kind", "w2vlm_version", "run_state"):
             config.pop(key, None)
         if tokenizer_config is None:
             tokenizer_config = config.get("tokenizer", self.tokenizer_config)
@@ -187,6 +189,8 @@ class WordVectors(VectorQueries):
                 logger.warning("not writing %s: some words contain whitespace (use `w2vlm export --replace-spaces "
                                "_`)", directory / VECTORS_TEXT)
             atomic_files.save_config(stage, "embeddings", config)
+            if resume is not None:
+                resume.save(stage / RESUME)
 
         write_directory(directory, write)
         if tokenizer_config != self.tokenizer_config:  # queries now tokenize as the saved model says

@@ -1,7 +1,6 @@
 """The LM directory: config.json, vocab.json, the best model (params.npz) and the training checkpoint (resume.npz)."""
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +8,12 @@ import numpy as np
 from .. import atomic_files
 from ..errors import ArtifactError
 from ..model_dir import write_directory
+from ..resume_record import RESUME, ResumeRecord
 from ..nn.optim import Adam
 from ..text.tokenize import tokenizer_from_config
 from ..text.vocab import Vocab
 from .model import LMConfig, RNNLM
 
-RESUME = "resume.npz"   # last completed epoch: params, optimizer state, lr, RNG state, history (one atomic file)
 
 
 @dataclass
@@ -93,13 +92,15 @@ class LMCheckpoint:
 
     The first best model replaces whatever was in the directory as a whole (an old run's resume.npz goes with
     it); later saves carry resume.npz over. ``owned``: the directory already belongs to this run (resuming in
-    place)."""
+    place). ``record``: a ResumeRecord holding what the run read (corpus, inputs, tokenizer); each resume state
+    is saved as a copy of it with the trainer's state filled in."""
 
-    def __init__(self, directory, vocab, tokenizer_config, training, info=None, owned=False):
+    def __init__(self, directory, vocab, tokenizer_config, training, info=None, owned=False, record=None):
         self.directory = Path(directory)
         self.vocab, self.tokenizer_config = vocab, tokenizer_config
         self.training, self.info = training, dict(info or {})
         self.owned = owned
+        self.record = record if record is not None else ResumeRecord("lm", tokenizer=dict(tokenizer_config))
 
     def save_best(self, model, history):
         info = dict(self.info, best_epoch=history.best_epoch, valid_ppl=history.best_valid_ppl)
@@ -113,60 +114,52 @@ class LMCheckpoint:
     def save_state(self, model, optimizer, history_state):
         """resume.npz after an epoch: see ``save_resume``."""
         if self.owned:   # never put this run's resume state next to another run's model
-            save_resume(self.directory, model, optimizer, history_state)
+            save_resume(self.directory, model, optimizer, history_state, self.record)
 
 
-def save_resume(directory, model, optimizer, history_state):
-    """The one training checkpoint, as one atomic .npz: model params ("param.*"), optimizer arrays ("optim.*")
-    and a JSON "state": the history, lr, optimizer scalars and the model's generators (``model.rng`` and, when
+def save_resume(directory, model, optimizer, history_state, record=None):
+    """The one training checkpoint, a ResumeRecord in resume.npz: model params ("param.*"), optimizer arrays
+    ("optim.*"), the history, the optimizer's lr and scalars and the model's generators (``model.rng`` and, when
     it has one, ``model.dropout_rng``). ``restore_training`` reads exactly this back."""
-    state = {"history": history_state, "lr": float(optimizer.lr), "rng": model.rng.bit_generator.state}
+    random = {"rng": model.rng.bit_generator.state}
     dropout_rng = getattr(model, "dropout_rng", None)
     if dropout_rng is not None:
-        state["dropout"] = dropout_rng.state_dict()
+        random["dropout"] = dropout_rng.state_dict()
     arrays = {f"param.{k}": v for k, v in model.state_dict().items()}
-    scalars = {}
+    scalars = {"lr": float(optimizer.lr)}
     for key, value in optimizer.state_dict().items():
         if np.ndim(value) == 0 and not hasattr(value, "shape"):
             scalars[key] = value
         else:
             arrays[f"optim.{key}"] = value
-    state = dict(state, optimizer=scalars)
-    arrays["state"] = np.array(json.dumps(state))
-    atomic_files.save_arrays(Path(directory) / RESUME, arrays)
+    record = record if record is not None else ResumeRecord("lm")
+    epochs = len(history_state.get("epochs") or [])
+    replace(record, epoch=epochs, position=0, history=history_state, random=random, optimizer=scalars,
+            arrays=arrays).save(Path(directory) / RESUME)
 
 
-def restore_training(model, optimizer, resume, xp=np):
-    """Put model, optimizer and the model's generators back where a saved run stopped (``resume``: what
+def restore_training(model, optimizer, record, xp=np):
+    """Put model, optimizer and the model's generators back where a saved run stopped (``record``: what
     ``load_resume`` returned); returns the saved history state."""
-    params, optim_arrays, state = resume
+    params = {k[len("param."):]: v for k, v in record.arrays.items() if k.startswith("param.")}
+    optim_state = dict(record.optimizer)
+    optim_state.update({k[len("optim."):]: v for k, v in record.arrays.items() if k.startswith("optim.")})
     model.load_state_dict(params)
-    optim_state = dict(state.get("optimizer", {}))
-    optim_state.update(optim_arrays)
     if isinstance(optimizer, Adam):
         optimizer.load_state_dict(optim_state, xp)   # moment arrays back onto the model's device
     else:
         optimizer.load_state_dict(optim_state)
-    optimizer.lr = float(state["lr"])
-    model.rng.bit_generator.state = state["rng"]
-    if "dropout" in state and getattr(model, "dropout_rng", None) is not None:
-        model.dropout_rng.load_state_dict(state["dropout"])
-    return state["history"]
+    optimizer.lr = float(record.optimizer["lr"])
+    model.rng.bit_generator.state = record.random["rng"]
+    if "dropout" in record.random and getattr(model, "dropout_rng", None) is not None:
+        model.dropout_rng.load_state_dict(record.random["dropout"])
+    return record.history
 
 
 def load_resume(directory):
-    """(params, optimizer_arrays, state) from ``directory``/resume.npz, for ``train(..., resume=...)``."""
-    path = Path(directory) / RESUME
-    if not path.exists():
-        raise ArtifactError(f"{directory} has no {RESUME}; --resume needs the output directory of an earlier "
-                            f"train-lm run that completed at least one epoch")
-    arrays = atomic_files.load_arrays(path)
-    try:
-        state = json.loads(str(arrays.pop("state")))
-        if not isinstance(state, dict) or not isinstance(state.get("history"), dict):
-            raise ValueError("no training history")
-    except (KeyError, ValueError):
-        raise ArtifactError(f"{path} is damaged (no training state); {atomic_files.what_to_do(path)}") from None
-    params = {k[len("param."):]: v for k, v in arrays.items() if k.startswith("param.")}
-    optim = {k[len("optim."):]: v for k, v in arrays.items() if k.startswith("optim.")}
-    return params, optim, state
+    """The ResumeRecord of ``directory``/resume.npz, for ``train(..., resume=...)``."""
+    record = ResumeRecord.load(directory, "lm")
+    if not isinstance(record.random, dict) or "rng" not in record.random or "lr" not in record.optimizer:
+        raise ArtifactError(f"{Path(directory) / RESUME} is damaged (no generator or lr state); "
+                            f"{atomic_files.what_to_do(Path(directory) / RESUME)}")
+    return record

@@ -71,6 +71,15 @@ class Corpus:
             digest.update(_file_digest(source.path).encode())
         return digest.hexdigest()
 
+    def record(self):
+        """How to open this corpus again from anywhere: its files as absolute paths, the reading options and
+        the content digest (what a resumed run reopens and checks; see :func:`reopen_corpus`)."""
+        first = self.sources[0] if self.sources else None
+        return {"files": [str(Path(path).resolve()) for path in self.files], "encoding": self.encoding,
+                "errors": self.errors, "normalize": self.normalize,
+                "column": getattr(first, "column", None), "delimiter": getattr(first, "delimiter", None),
+                "catalog": self.catalog_name, "split": self.split, "digest": self.fingerprint()}
+
     def describe(self):
         """A short name for logs: the corpus name, or the file names."""
         if self.name:
@@ -184,6 +193,23 @@ def _expand(spec, split, catalog_only=False):
         return [Source(p) for p in files], None, None
     raise CorpusError(f"{spec}: no such file, directory or named corpus "
                       f"(named corpora: {', '.join(catalog.names())}; see `w2vlm corpora list`)")
+
+
+def reopen_corpus(record, what="corpus"):
+    """The corpus :meth:`Corpus.record` describes, refused (CorpusError) when a file is gone or its content changed."""
+    try:
+        files = [str(path) for path in record["files"]]
+        options = {name: record.get(name) for name in ("column", "delimiter")}
+        if record.get("catalog"):   # a named corpus keeps its splits and default tokenizer
+            files, options = [str(record["catalog"])], {"split": record.get("split") or "train"}
+        corpus = open_corpus(files, encoding=record["encoding"], errors=record["errors"],
+                             normalize=record.get("normalize"), **options)
+    except (KeyError, TypeError) as exc:
+        raise CorpusError(f"the saved {what} record is damaged ({exc}); train anew without --resume") from None
+    if record.get("digest") and corpus.fingerprint() != record["digest"]:
+        raise CorpusError(f"the {what} files ({', '.join(files[:2])}{', ...' if len(files) > 2 else ''}) changed "
+                          f"since the run was saved; resume needs the same files, or train anew without --resume")
+    return corpus
 
 
 def open_corpus(specs=None, *, encoding="utf-8", errors="strict", normalize=None, split="train", column=None,

@@ -1,6 +1,8 @@
 """A vocabulary: words in a deterministic order (count desc, then first occurrence), counts, <unk>/<eos>."""
 
 import difflib
+import hashlib
+import json
 
 import numpy as np
 
@@ -115,6 +117,10 @@ class Vocab:
     def decode(self, ids):
         """Words of ``ids`` (the inverse of encode for in-vocabulary tokens)."""
         return [self.words[int(i)] for i in ids]
+
+    def digest(self):
+        """sha256 of the words in order (a resumed run checks that its corpus gives the same vocabulary)."""
+        return hashlib.sha256(json.dumps(self.words, ensure_ascii=False).encode("utf-8")).hexdigest()
 
     def to_dict(self):
         counts = None if self.counts is None else self.counts.tolist()

@@ -21,7 +21,7 @@ from ...backend import get_xp
 from ...errors import TrainingError
 from ...nn.optim import SGD
 from ..cbow import CBOW, SkipGram
-from ..training.runners import learning_rate
+from ..training.runners import Runner, learning_rate
 from ..training.sampling import UnigramSampler, keep_probabilities
 
 BLOCK_WORDS = 1 << 22  # positions per launch: one host sync (loss, progress) per block
@@ -180,22 +180,29 @@ def pair_step(W_in, W_out, sources, targets, negatives, lr, vec=None):
                         (W_in, W_out, sources, targets, negatives, np.int32(batch), np.float32(lr)), vec)
 
 
-class GPURun:
+class GPURun(Runner):
     """The runner of ``train.train_word2vec`` for CuPy arrays: ``epoch(e)`` yields (words done, loss sum,
     examples) once per block of ``launch_words`` positions (the only host syncs; default BLOCK_WORDS), with the
     learning rates of train.py's one schedule; ``weights()`` returns host copies. ``totals`` accumulates (loss, examples, kept words, context
     words) over the run on the host."""
 
-    takes_kernel_options = True  # tile, blocks, vec, min_blocks, launch_words (benchmarks)
     path = "CUDA kernel"
+    stops_mid_epoch = False   # its generator is keyed by epoch: stop and resume at epoch ends
 
     @staticmethod
     def describe(config, xp):
         return "fused CUDA kernel"
 
-    def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng, *, tile=16, blocks=None,
-                 vec=None, min_blocks=0, launch_words=BLOCK_WORDS):
-        self.xp, self.config, self.launch_words = xp, config, int(launch_words)
+    def __init__(self, setup):
+        super().__init__(setup)
+        # the launch shape (benchmarks): tile, blocks, vec, min_blocks, launch_words
+        options = dict(dict(tile=16, blocks=None, vec=None, min_blocks=0, launch_words=BLOCK_WORDS),
+                       **setup.kernel_options)
+        tile, blocks, vec, min_blocks = (options[k] for k in ("tile", "blocks", "vec", "min_blocks"))
+        config, sampler, keep, xp = setup.config, setup.sampler, setup.keep, setup.xp
+        ids, line_offsets = setup.stream.arrays()
+        W_in, W_out = setup.W_in, setup.W_out
+        self.xp, self.launch_words = xp, int(options["launch_words"])
         self.ids, self.offsets, self.W_in, self.W_out = (
             xp.ascontiguousarray(xp.asarray(a, dtype=t))
             for a, t in ((ids, np.int32), (line_offsets, np.int64), (W_in, np.float32), (W_out, np.float32)))
@@ -207,11 +214,11 @@ class GPURun:
                             vec=vec, min_blocks=min_blocks)
         self.stats = xp.zeros(4, dtype=np.float64)
         self.totals = np.zeros(4)
-        self.trained_words = 0
+        self.epoch_length = len(ids)
         module = kernels(config.dim, config.negatives, config.window, vec, min_blocks)
         module.get_function("w2v_cbow" if config.model == "cbow" else "w2v_skipgram")  # compile + load untimed
 
-    def epoch(self, epoch):
+    def epoch(self, epoch, start=0):
         config, n = self.config, len(self.ids)
         total, key = n * config.epochs, epoch_key(config.seed, epoch)
         self.trained_words = 0
@@ -225,6 +232,7 @@ class GPURun:
             stats = self.stats.get()  # the block's one host sync
             self.totals += stats
             self.trained_words += int(stats[2])
+            self.position = last
             yield last, float(stats[0]), int(stats[1])
 
     def weights(self):

@@ -29,12 +29,6 @@ class SubwordRows:
         """Rows of the input matrix: the words, then one per used bucket."""
         return len(self.row_offsets) - 1 + len(self.row_buckets)
 
-    def trainer(self, fast, stream, W_in, W_out, keep, sampler, config, xp, rng):
-        """The numba trainer (``fast``) or the layered one, for ``train_word2vec_stream``."""
-        if fast:
-            return _SubwordFastRun(self, stream, W_in, W_out, keep, sampler, config)
-        return _SubwordReferenceRun(self, *stream.arrays(), W_in, W_out, keep, sampler, config, xp, rng)
-
     def split(self, W_in):
         """(composed word vectors (V, D), SubwordVectors of the n-gram rows) from the trained input matrix."""
         vocab = len(self.row_offsets) - 1
@@ -49,7 +43,7 @@ def window_batched(config):
     return config.model == "cbow" and config.subword_updates == "window"
 
 
-class _SubwordFastRun(FastRun):
+class SubwordFastRun(FastRun):
     """The numba subword kernel over blocks of lines (block and thread split as the word-level fast path)."""
 
     @staticmethod
@@ -57,10 +51,10 @@ class _SubwordFastRun(FastRun):
         updates = ", window-batched CBOW updates" if window_batched(config) else ""
         return f"numba kernel, {config.threads} thread(s){updates}"
 
-    def __init__(self, table, *args):
+    def __init__(self, setup):
         from ..kernels import subword_cpu, subword_window  # numba: compiled on first use
-        self.table, self.subword_cpu, self.subword_window = table, subword_cpu, subword_window
-        super().__init__(*args)
+        self.table, self.subword_cpu, self.subword_window = setup.subword_rows, subword_cpu, subword_window
+        super().__init__(setup)
 
     def _block(self, ids, offsets, chunks, lr_start, lr_end):
         config, table = self.config, self.table
@@ -74,11 +68,12 @@ class _SubwordFastRun(FastRun):
             self.subword_cpu.train_block(*shared, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
 
 
-class _SubwordReferenceRun(ReferenceRun):
-    """The layered subword model (fasttext.py) on ``xp`` with plain SGD over batches of targets."""
+class SubwordReferenceRun(ReferenceRun):
+    """The layered subword model (models.py) on ``xp`` with plain SGD over batches of targets."""
 
-    def __init__(self, table, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
-        super().__init__(ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng)
-        row_table = padded_rows(table.row_offsets, table.rows, xp)
-        self.model = SUBWORD_MODELS[config.model](row_table, negatives=config.negatives, sampler=sampler, xp=xp,
-                                                  weights=(W_in, W_out))
+    @staticmethod
+    def build_model(setup):
+        config, table = setup.config, setup.subword_rows
+        row_table = padded_rows(table.row_offsets, table.rows, setup.xp)
+        return SUBWORD_MODELS[config.model](row_table, negatives=config.negatives, sampler=setup.sampler,
+                                            xp=setup.xp, weights=(setup.W_in, setup.W_out))

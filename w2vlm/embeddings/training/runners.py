@@ -1,8 +1,12 @@
-"""The word2vec runners the training loop drives: FastRun (numba Hogwild kernel) and ReferenceRun (layered model).
+"""The one runner interface the word2vec training loop drives, and two runners: FastRun (numba Hogwild kernel)
+and ReferenceRun (layered model).
 
-A runner trains one epoch at a time from a resume position and yields ``(position, loss_sum, examples)`` at each
-report point; ``learning_rate`` is the one linear schedule every runner (``kernels.word2vec_gpu.GPURun`` too) follows.
+Every runner (these two, ``kernels.word2vec_gpu.GPURun`` and the subword runners of ``subword/train.py``) is a
+``Runner`` built from one ``RunSetup``; it trains one epoch at a time from a resume position and yields
+``(position, loss_sum, examples)`` at each report point. ``learning_rate`` is the one linear schedule they follow.
 """
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,7 +21,59 @@ def learning_rate(config, progress):
     return config.lr - (config.lr - config.min_lr) * min(max(progress, 0.0), 1.0)
 
 
-class FastRun:
+@dataclass
+class RunSetup:
+    """What every runner is built from: the training words, the initial weights (W_in holds any n-gram rows after
+    the word rows), the subsampling and negative-sampling tables, the config, the array module and generator, the
+    subword row table (None for word-level models) and the CUDA launch shape (benchmarks; the other runners
+    have none)."""
+    stream: object
+    W_in: object
+    W_out: object
+    keep: np.ndarray
+    sampler: object
+    config: object
+    xp: object = np
+    rng: object = None
+    subword_rows: object = None
+    kernel_options: dict = field(default_factory=dict)
+
+
+class Runner:
+    """The interface: ``Runner(setup)``; ``epoch(epoch, start)`` yields ``(position, loss_sum, examples)`` per
+    block from ``start`` (a block boundary; ``position`` words into the epoch, ``epoch_length`` in all);
+    ``weights()`` gives host (W_in, W_out); ``random_state()``/``set_random_state()`` save and restore the
+    generators (JSON, None when they are keyed by epoch); ``path`` names the runner in the resume record;
+    ``stops_mid_epoch`` says whether ``stop()`` and resume work at block boundaries or only at epoch ends;
+    ``block_words`` is the block grid of a runner that cuts epochs by word count (resume needs the same)."""
+
+    path = None
+    stops_mid_epoch = True
+    block_words = None   # words per thread per block where a runner cuts epochs by word count (numba)
+
+    def __init__(self, setup):
+        self.config = setup.config
+        self.trained_words = 0
+        self.position, self.epoch_length = 0, None
+
+    @staticmethod
+    def describe(config, xp):
+        raise NotImplementedError
+
+    def epoch(self, epoch, start=0):
+        raise NotImplementedError
+
+    def weights(self):
+        raise NotImplementedError
+
+    def random_state(self):
+        return None
+
+    def set_random_state(self, state):
+        """Restore ``random_state()``'s generators."""
+
+
+class FastRun(Runner):
     """Pieces of the stream, cut into blocks of lines through the numba kernel; a block is split into one chunk
     per thread. Block cuts fall every ``config.block_words * threads`` words of the epoch, wherever the pieces end;
     they are the progress, stop and resume points (the run state records the block size)."""
@@ -28,16 +84,17 @@ class FastRun:
     def describe(config, xp):
         return f"numba kernel, {config.threads} thread(s)"
 
-    def __init__(self, stream, W_in, W_out, keep, sampler, config):
+    def __init__(self, setup):
         from ..kernels import word2vec_cpu  # numba: compiled on first use
+        super().__init__(setup)
+        config = setup.config
         self.kernel = word2vec_cpu
-        self.stream, self.W_in, self.W_out = stream, W_in, W_out
-        self.keep, self.sampler, self.config = keep, sampler, config
+        self.stream, self.W_in, self.W_out = setup.stream, setup.W_in, setup.W_out
+        self.keep, self.sampler = setup.keep, setup.sampler
         self.block_words = config.block_words
         self.states = word2vec_cpu.seed_states(config.seed, config.threads)
         self.stats = np.zeros((config.threads, 4))
-        self.trained_words = 0
-        self.position, self.epoch_length = 0, stream.n_tokens   # resume points: words into the epoch
+        self.epoch_length = setup.stream.n_tokens   # resume points: words into the epoch
         empty_ids, empty_offsets = np.zeros(1, np.int32), np.zeros(2, np.int64)
         # load the compiled kernel untimed (no lines to train)
         self._block(empty_ids, empty_offsets, np.zeros(config.threads + 1, dtype=np.int64), 0.0, 0.0)
@@ -86,7 +143,7 @@ class FastRun:
         self.states[:] = np.array(state["threads"], dtype=np.uint64)
 
 
-class ReferenceRun:
+class ReferenceRun(Runner):
     """The layered model (cbow.py) on ``xp`` with plain SGD over batches of targets, in corpus order; it reports
     (and syncs with the host) every ``config.report_batches`` batches."""
 
@@ -96,16 +153,24 @@ class ReferenceRun:
     def describe(config, xp):
         return f"layered model on {xp.__name__}"
 
-    def __init__(self, ids, line_offsets, W_in, W_out, keep, sampler, config, xp, rng):
-        self.ids, self.offsets, self.keep, self.config, self.xp, self.rng = ids, line_offsets, keep, config, xp, rng
-        self.model = MODELS[config.model](negatives=config.negatives, sampler=sampler, xp=xp, weights=(W_in, W_out))
+    def __init__(self, setup):
+        super().__init__(setup)
+        config, sampler = setup.config, setup.sampler
+        self.ids, self.offsets = setup.stream.arrays()
+        self.keep, self.xp, self.rng = setup.keep, setup.xp, setup.rng
+        self.model = self.build_model(setup)
         self.optimizer = SGD()
-        self.trained_words = 0
         # a word seen many times in one batch gets all those updates at once, computed from the same stale
         # vectors; a batch of at most V/16 targets keeps such pile-ups small enough not to diverge
         self.batch_size = min(config.batch_size, max(1, len(sampler) // 16))
-        self.position, self.epoch_length = 0, None   # resume points: target positions in the subsampled epoch
-        self.epoch_start_rng = None
+        self.epoch_start_rng = None   # resume points: target positions in the subsampled epoch
+
+    @staticmethod
+    def build_model(setup):
+        """The layered model the runner trains (cbow.py's CBOW or SkipGram on the setup's weights)."""
+        config = setup.config
+        return MODELS[config.model](negatives=config.negatives, sampler=setup.sampler, xp=setup.xp,
+                                    weights=(setup.W_in, setup.W_out))
 
     def epoch(self, epoch, start=0):
         """Train ``epoch`` from subsampled position ``start`` (a report boundary) on."""
