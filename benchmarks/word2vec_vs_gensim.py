@@ -1,6 +1,12 @@
 """w2vlm vs gensim 4 word2vec on PTB, side by side: words/s and vector quality (analogies, WS353, SimLex-999).
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/word2vec_vs_gensim.py --data ../shared/data [--repeats 3] [--threads 1 2]
+        [--kernels pairs batched]
+
+``--kernels`` adds one w2vlm row per numba kernel (``pairs``: word2vec.c's per-pair updates; ``batched``: shared
+negatives, HogBatch); the quality table then also gives each kernel's mean paired difference to ``pairs`` (same
+seeds) with its 95 % t interval, and the achieved GFLOP/s of the update arithmetic against this machine's one-thread
+sgemm rate (measured here).
 
 Runs alternate (gensim, w2vlm, then w2vlm, gensim on the next repeat) with the same corpus and settings; repeat r
 uses seed r for both. Words/s = raw corpus words x epochs / training seconds (vocabulary building and
@@ -40,6 +46,7 @@ def parse_args():
     parser.add_argument("--sample", type=float, default=1e-3)
     parser.add_argument("--min-count", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--kernels", nargs="+", choices=["pairs", "batched"], default=["pairs"])
     return parser.parse_args()
 
 
@@ -55,16 +62,19 @@ def train_gensim(sentences, args, threads, seed):
     return model.wv, model.corpus_total_words * args.epochs / seconds
 
 
-def train_w2vlm(encoded, args, threads, seed):
+def train_w2vlm(encoded, args, threads, seed, kernel="pairs"):
     from gensim.models import KeyedVectors
     from w2vlm.embeddings.train import Word2VecConfig, train_vectors
     config = Word2VecConfig(model=args.model, dim=args.dim, window=args.window, negatives=args.negatives,
                             sample=args.sample, min_count=args.min_count, epochs=args.epochs, threads=threads,
-                            seed=seed, lr=0.025, min_lr=0.0001)
+                            seed=seed, lr=0.025, min_lr=0.0001, kernel=kernel)
     vectors, history = train_vectors(encoded, config, progress=False)
     kv = KeyedVectors(args.dim)
     kv.add_vectors(vectors.words, vectors.vectors)
-    return kv, history.words_per_sec, vectors
+    # the update arithmetic: per prediction, (1+K) dot products and two axpys of dim (6 flops per element)
+    predictions = sum(e.examples for e in history.epochs)
+    flops = 6.0 * args.dim * (1 + args.negatives) * predictions
+    return kv, history.words_per_sec, vectors, flops / history.train_seconds / 1e9
 
 
 def quality(kv, eval_dir):
@@ -104,50 +114,90 @@ def main():
                             progress=False)
     assert encoded.n_tokens == sum(map(len, sentences)), "both systems must see the same tokens"
 
-    speed = {(system, t): [] for system in ("gensim", "w2vlm") for t in args.threads}
-    scores = {"gensim": [], "w2vlm": []}
+    systems = ["gensim"] + [f"w2vlm-{kernel}" for kernel in args.kernels]
+    speed = {(system, t): [] for system in systems for t in args.threads}
+    gflops = {(system, t): [] for system in systems for t in args.threads}
+    scores = {system: [] for system in systems}
     own_eval = []
     for rep in range(args.repeats):
         for threads in args.threads:
-            order = ("gensim", "w2vlm") if (rep + threads) % 2 == 0 else ("w2vlm", "gensim")
+            order = systems if (rep + threads) % 2 == 0 else systems[::-1]
             for system in order:
                 if system == "gensim":
                     kv, rate = train_gensim(sentences, args, threads, seed=rep)
                 else:
-                    kv, rate, vectors = train_w2vlm(encoded, args, threads, seed=rep)
+                    kv, rate, vectors, rate_flops = train_w2vlm(encoded, args, threads, rep, system.split("-")[1])
+                    gflops[(system, threads)].append(rate_flops)
                 speed[(system, threads)].append(rate)
-                line = f"rep {rep} threads {threads} {system:6s} {rate / 1e3:8,.0f}k words/s"
+                line = f"rep {rep} threads {threads} {system:13s} {rate / 1e3:8,.0f}k words/s"
                 if threads == args.threads[0]:
                     scores[system].append(quality(kv, eval_dir))
                     line += "  " + "  ".join(f"{k} {v:.4f}" for k, v in scores[system][-1].items())
-                    if system == "w2vlm" and hasattr(vectors, "evaluate_analogies"):
+                    if system == "w2vlm-pairs":
                         own_eval.append(_own_analogy(vectors, eval_dir))
                 print(line, file=sys.stderr, flush=True)
 
     print(f"\nPTB train ({encoded.n_tokens:,} words), {args.model}, dim {args.dim}, window {args.window}, "
           f"negatives {args.negatives}, sample {args.sample:g}, min-count {args.min_count}, {args.epochs} epochs; "
           f"gensim {gensim.__version__}; {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load avg {os.getloadavg()[0]:.1f}; n={args.repeats}\n")
-    print("| threads | gensim words/s | w2vlm words/s | ratio (median) |")
-    print("|---|---|---|---|")
+          f"load avg {os.getloadavg()[0]:.1f}; n={args.repeats}; {_blas()}\n")
+    peak = _sgemm_gflops()
+    print(f"one-thread sgemm (1024^2 float32, NumPy's BLAS): {peak:.1f} GFLOP/s\n")
+    print("| threads | system | words/s (median, min–max) | vs gensim | update GFLOP/s (% of sgemm) |")
+    print("|---|---|---|---|---|")
     for t in args.threads:
-        g, w = speed[("gensim", t)], speed[("w2vlm", t)]
-        print(f"| {t} | {fmt_rate(g)} | {fmt_rate(w)} | {statistics.median(w) / statistics.median(g):.2f} |")
+        g = statistics.median(speed[("gensim", t)])
+        for system in systems:
+            rate = speed[(system, t)]
+            flops = f"{statistics.median(gflops[(system, t)]):.2f} ({100 * statistics.median(gflops[(system, t)]) / peak:.0f} %)" \
+                if gflops[(system, t)] else "-"
+            print(f"| {t} | {system} | {fmt_rate(rate)} | {statistics.median(rate) / g:.2f} | {flops} |")
     print(f"\nQuality, {args.threads[0]} thread, seeds 0..{args.repeats - 1} "
-          "(mean ± sd; gensim's evaluators for both)\n")
-    print("| metric | gensim | w2vlm | w2vlm − gensim | allowed | ok |")
-    print("|---|---|---|---|---|---|")
+          "(mean ± sd; gensim's evaluators for both; paired: the same seed's pairs run subtracted)\n")
+    print("| metric | " + " | ".join(systems) + " | w2vlm-pairs − gensim | allowed | paired diff to pairs (95 % CI) |")
+    print("|---|" + "---|" * (len(systems) + 3))
     for key, label in (("analogy", "Google analogy acc. (%)"), ("ws353", "WordSim353 Spearman"),
                        ("simlex", "SimLex-999 Spearman")):
-        g = [s[key] for s in scores["gensim"]]
-        w = [s[key] for s in scores["w2vlm"]]
-        diff = np.mean(w) - np.mean(g)
-        print(f"| {label} | {_mean_sd(g)} | {_mean_sd(w)} | {diff:+.3f} | ≥ −{TARGETS[key]} | "
-              f"{'yes' if diff >= -TARGETS[key] else 'NO'} |")
+        columns = {system: [s[key] for s in scores[system]] for system in systems}
+        diff = np.mean(columns["w2vlm-pairs"]) - np.mean(columns["gensim"]) if "w2vlm-pairs" in columns else np.nan
+        paired = "; ".join(f"{system}: {_paired(columns[system], columns['w2vlm-pairs'])}" for system in systems
+                           if system.startswith("w2vlm-") and system != "w2vlm-pairs" and "w2vlm-pairs" in columns)
+        print(f"| {label} | " + " | ".join(_mean_sd(columns[s]) for s in systems)
+              + f" | {diff:+.3f} {'ok' if diff >= -TARGETS[key] else 'NO'} | ≥ −{TARGETS[key]} | {paired or '-'} |")
     if own_eval:
         print(f"\nw2vlm's own evaluate_analogies on the same vectors: {_mean_sd(own_eval)} % "
               f"(gensim's evaluator: {_mean_sd([s['analogy'] for s in scores['w2vlm']])} %)")
     return 0
+
+
+def _paired(values, baseline):
+    """Mean paired difference and its 95 % t interval."""
+    from scipy import stats
+    d = np.asarray(values) - np.asarray(baseline)
+    if len(d) < 2:
+        return f"{d.mean():+.3f}"
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return f"{d.mean():+.3f} [{d.mean() - half:+.3f}, {d.mean() + half:+.3f}]"
+
+
+def _sgemm_gflops():
+    """float32 matrix-product rate of NumPy's BLAS on this machine (threads as set for the run)."""
+    a = np.random.default_rng(0).standard_normal((1024, 1024)).astype(np.float32)
+    a @ a
+    start = time.perf_counter()
+    for _ in range(5):
+        a @ a
+    return 5 * 2 * 1024 ** 3 / (time.perf_counter() - start) / 1e9
+
+
+def _blas():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "BLAS: unknown (no threadpoolctl)"
+    found = [f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, {p.get('num_threads')} threads)"
+             for p in threadpool_info() if p.get("user_api") == "blas"]
+    return "BLAS: " + (", ".join(found) or "none loaded")
 
 
 def _own_analogy(vectors, eval_dir):

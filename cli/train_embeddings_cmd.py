@@ -60,6 +60,10 @@ log = logging.getLogger("w2vlm")
               help="CBOW with --subwords: 'window' sums each context word's rows once and writes its update once "
                    "as it leaves the window (1.5-1.7x faster on NSMC with jamo n-grams; not fastText's exact "
                    "update); 'target' updates every row after every target word, as fastText does.")
+@click.option("--kernel", type=click.Choice(["pairs", "batched"]), default="pairs", show_default=True,
+              help="The numba kernel's update: 'pairs' as word2vec.c (one output row pair at a time); 'batched' "
+                   "shares one draw of negatives per skip-gram window or per 16 CBOW centers and updates the "
+                   "gathered rows as small matrix products (HogBatch). Word-level models only.")
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the training record as JSON: per-epoch loss, seconds, lr and words/s, words_per_sec, "
                    "train_seconds, interrupted and the config (the layout train-lm writes too).")
@@ -74,7 +78,7 @@ log = logging.getLogger("w2vlm")
 @click.pass_context
 def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
                      sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, min_char_n,
-                     max_char_n, buckets, subword_updates, metrics, as_json, plot, resume, **text_options):
+                     max_char_n, buckets, subword_updates, kernel, metrics, as_json, plot, resume, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
     shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
     --min-count 3 unless given).
@@ -86,7 +90,7 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
                    min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window, lr=lr,
                    min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size, seed=settings.seed,
                    subwords=subwords, min_n=min_n, max_n=max_n, min_char_n=min_char_n, max_char_n=max_char_n,
-                   buckets=buckets, subword_updates=subword_updates)
+                   buckets=buckets, subword_updates=subword_updates, kernel=kernel)
     if resume is not None:   # only what the user gave: the library checks it against the saved run
         options = given_options(ctx, options, renamed={"shrink_window": "fixed_window"})
         output = output or resume

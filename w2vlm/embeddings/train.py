@@ -32,6 +32,7 @@ from .vectors import WordVectors
 log = logging.getLogger("w2vlm")
 
 SUBWORD_UPDATES = ("window", "target")   # window-batched (subword_window.py) or fastText's per-target update
+KERNELS = ("pairs", "batched")   # the numba kernel: word2vec.c's per-pair updates, or shared-negative minibatches
 MAX_LR = 1.0           # word2vec diverges well below this (gensim and word2vec.c start at 0.025 / 0.05)
 
 
@@ -60,6 +61,7 @@ class Word2VecConfig:
     min_char_n: int = MIN_CHAR_N   # jamo+char's character n-gram lengths
     max_char_n: int = MAX_CHAR_N
     subword_updates: str = "window"  # window | target: how the numba kernel updates subword CBOW (subword_window.py)
+    kernel: str = "pairs"          # pairs | batched: the numba kernel's update (kernels/word2vec_batched.py)
     block_words: int = 1 << 17     # numba path: words per thread per block (progress, stop and resume points)
     report_batches: int = 50       # layered path: batches per progress report, stop check and host sync
 
@@ -92,6 +94,10 @@ class Word2VecConfig:
             raise TrainingError(f"--sample must be >= 0 (got {self.sample}); 0 turns subsampling off")
         if self.subwords:
             self.subword_scheme()   # SubwordScheme checks its own fields
+        if self.kernel not in KERNELS:
+            raise TrainingError(f"--kernel must be one of {', '.join(KERNELS)} (got {self.kernel!r})")
+        if self.kernel == "batched" and self.subwords:
+            raise TrainingError("--kernel batched trains word-level models only; leave it out with --subwords")
         if self.subword_updates not in SUBWORD_UPDATES:
             raise TrainingError(f"--subword-updates must be one of {', '.join(SUBWORD_UPDATES)} "
                                 f"(got {self.subword_updates!r})")

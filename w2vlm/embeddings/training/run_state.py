@@ -57,6 +57,7 @@ def restore(record, trainer, history):
 
 # how to put a run back on the path it trained on
 _PATH_HINTS = {"numba kernel": "the fused CPU kernel: --device cpu without --no-fused (fused=True on NumPy)",
+               "numba batched kernel": "the batched CPU kernel: --kernel batched on --device cpu",
                "layered model": "the layered model: w2vlm --no-fused (fused=False)"}
 
 

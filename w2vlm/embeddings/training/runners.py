@@ -82,13 +82,17 @@ class FastRun(Runner):
 
     @staticmethod
     def describe(config, xp):
-        return f"numba kernel, {config.threads} thread(s)"
+        shared = ", shared-negative minibatches" if config.kernel == "batched" else ""
+        return f"numba kernel, {config.threads} thread(s){shared}"
 
     def __init__(self, setup):
-        from ..kernels import word2vec_cpu  # numba: compiled on first use
+        from ..kernels import word2vec_batched, word2vec_cpu  # numba: compiled on first use
         super().__init__(setup)
         config = setup.config
         self.kernel = word2vec_cpu
+        self.batched = word2vec_batched if config.kernel == "batched" else None
+        if self.batched is not None:
+            self.path = "numba batched kernel"
         self.stream, self.W_in, self.W_out = setup.stream, setup.W_in, setup.W_out
         self.keep, self.sampler = setup.keep, setup.sampler
         self.block_words = config.block_words
@@ -102,9 +106,12 @@ class FastRun(Runner):
     def _block(self, ids, offsets, chunks, lr_start, lr_end):
         config = self.config
         self.stats[:] = 0
-        self.kernel.train_block(self.W_in, self.W_out, ids, offsets, chunks, self.keep, config.sample > 0,
-                                self.sampler.alias_prob, self.sampler.alias, config.window, config.shrink_window,
-                                config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
+        shared = (self.W_in, self.W_out, ids, offsets, chunks, self.keep, config.sample > 0, self.sampler.alias_prob,
+                  self.sampler.alias, config.window, config.shrink_window, config.negatives, config.model == "cbow")
+        if self.batched is not None:
+            self.batched.train_block(*shared, self.batched.CBOW_BATCH, lr_start, lr_end, self.states, self.stats)
+        else:
+            self.kernel.train_block(*shared, lr_start, lr_end, self.states, self.stats)
 
     def epoch(self, epoch, start=0):
         """Train the blocks of ``epoch`` from word ``start`` (a block boundary) on."""

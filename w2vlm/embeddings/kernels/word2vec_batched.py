@@ -1,0 +1,235 @@
+"""Minibatched shared-negative word2vec (HogBatch, Ji et al. 2016, arXiv 1604.04661) in numba, Hogwild threads.
+
+Skip-gram: one center word's window gives C context rows; they share one draw of K negatives, so the scores are
+one (C x d) . (d x (1+K)) product over rows gathered once, the gradients two more products, and every row is
+written back once (word2vec.c reads and writes each output row C times). CBOW: ``batch`` consecutive centers of
+a line, each with its averaged context vector, share one draw of K negatives: a (B x d) . (d x K) product plus
+each center's own target. The estimator differs from word2vec.c's only in sharing the negatives (and in taking
+the C or B updates from the same weights); ``layered_*`` in the tests reproduce it with the layered model.
+Line walk, subsampling, shrunk windows, learning-rate schedule and random draws follow ``word2vec_cpu``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .prefetch import prefetch_row
+from .word2vec_cpu import draw_into, keep_line, longest_line, window_bounds
+
+CBOW_BATCH = 16   # centers sharing one draw of negatives (pWord2Vec's default minibatch is 16-17)
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _score_rows(inputs, n_in, outputs, n_out, labels, lr, grad):
+    """grad[i, o] = lr * (label[i, o] - sigmoid(inputs[i] . outputs[o])); returns the loss -sum(log p) (float64).
+
+    ``labels[i, o]`` is 1 for the target, 0 for a negative and -1 for a pair to skip (a negative equal to the
+    target, as word2vec.c skips it)."""
+    dim = inputs.shape[1]
+    likelihood, loss = 1.0, 0.0
+    for i in range(n_in):
+        for o in range(n_out):
+            label = labels[i, o]
+            if label < 0:
+                grad[i, o] = 0.0
+                continue
+            f = np.float32(0.0)
+            for k in range(dim):
+                f += inputs[i, k] * outputs[o, k]
+            e = np.exp(-abs(f))
+            big, small = np.float32(1.0) / (np.float32(1.0) + e), e / (np.float32(1.0) + e)
+            sig = big if f >= 0 else small
+            likelihood *= max(big if (f >= 0) == (label > 0) else small, np.float32(1e-30))
+            grad[i, o] = np.float32((np.float32(label) - sig) * lr)
+        if likelihood < 1e-200:   # fold into the sum before the product underflows
+            loss -= np.log(likelihood)
+            likelihood = 1.0
+    return loss - np.log(likelihood)
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _apply(inputs, n_in, outputs, n_out, grad, d_in, d_out):
+    """d_in = grad . outputs (n_in x d) and d_out = grad^T . inputs (n_out x d), from the same (gathered) rows."""
+    dim = inputs.shape[1]
+    for i in range(n_in):
+        for k in range(dim):
+            d_in[i, k] = 0.0
+    for o in range(n_out):
+        for k in range(dim):
+            d_out[o, k] = 0.0
+    for i in range(n_in):
+        for o in range(n_out):
+            g = grad[i, o]
+            if g == 0.0:
+                continue
+            for k in range(dim):
+                d_in[i, k] += g * outputs[o, k]
+                d_out[o, k] += g * inputs[i, k]
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _gather(W, rows, n, out):
+    for r in range(n):
+        prefetch_row(W, rows[r])
+    dim = W.shape[1]
+    for r in range(n):
+        w = rows[r]
+        for k in range(dim):
+            out[r, k] = W[w, k]
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _scatter_add(W, rows, n, delta):
+    dim = W.shape[1]
+    for r in range(n):
+        w = rows[r]
+        for k in range(dim):
+            W[w, k] += delta[r, k]
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def skipgram_center(W_in, W_out, contexts, n_ctx, target, negs, lr, buf):
+    """The C = ``n_ctx`` context words of one center predict ``target`` against the shared ``negs``; returns the
+    loss. ``buf``: (in_rows, out_rows, out_ids, labels, grad, d_in, d_out) scratch arrays."""
+    in_rows, out_rows, out_ids, labels, grad, d_in, d_out = buf
+    n_out = negs.shape[0] + 1
+    out_ids[0] = target
+    out_ids[1:n_out] = negs
+    for i in range(n_ctx):
+        labels[i, 0] = 1
+        for o in range(1, n_out):
+            labels[i, o] = -1 if negs[o - 1] == target else 0
+    _gather(W_in, contexts, n_ctx, in_rows)
+    _gather(W_out, out_ids, n_out, out_rows)
+    loss = _score_rows(in_rows, n_ctx, out_rows, n_out, labels, lr, grad)
+    _apply(in_rows, n_ctx, out_rows, n_out, grad, d_in, d_out)
+    _scatter_add(W_out, out_ids, n_out, d_out)
+    _scatter_add(W_in, contexts, n_ctx, d_in)
+    return loss
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def cbow_batch(W_in, W_out, words, n_centers, centers, los, his, negs, lr, buf):
+    """``n_centers`` CBOW examples (center ``words[centers[b]]``, context ``words[los[b]:his[b]]`` minus the
+    center, mean of its input rows) share ``negs``; every context word gets its center's whole lr * -dL/dh, as in
+    word2vec.c (cbow_mean=1). Returns the loss."""
+    hidden, out_rows, out_ids, labels, grad, d_in, d_out = buf
+    dim = W_in.shape[1]
+    n_negs = negs.shape[0]
+    n_out = n_centers + n_negs   # each center's own target, then the shared negatives
+    for b in range(n_centers):
+        out_ids[b] = words[centers[b]]
+    out_ids[n_centers:n_out] = negs
+    for b in range(n_centers):
+        for k in range(dim):
+            hidden[b, k] = 0.0
+        for j in range(los[b], his[b]):
+            if j != centers[b]:
+                w = words[j]
+                for k in range(dim):
+                    hidden[b, k] += W_in[w, k]
+        inv = np.float32(1.0) / np.float32(his[b] - los[b] - 1)
+        for k in range(dim):
+            hidden[b, k] *= inv
+        target = out_ids[b]
+        for o in range(n_out):
+            if o < n_centers:
+                labels[b, o] = 1 if o == b else -1   # another center's target is not this center's negative
+            else:
+                labels[b, o] = -1 if negs[o - n_centers] == target else 0
+    _gather(W_out, out_ids, n_out, out_rows)
+    loss = _score_rows(hidden, n_centers, out_rows, n_out, labels, lr, grad)
+    _apply(hidden, n_centers, out_rows, n_out, grad, d_in, d_out)
+    _scatter_add(W_out, out_ids, n_out, d_out)
+    for b in range(n_centers):
+        for j in range(los[b], his[b]):
+            if j != centers[b]:
+                w = words[j]
+                for k in range(dim):
+                    W_in[w, k] += d_in[b, k]
+    return loss
+
+
+@njit(nogil=True, cache=True, error_model="numpy")
+def _scratch(rows, cols, dim):
+    return (np.empty((rows, dim), np.float32), np.empty((cols, dim), np.float32), np.empty(cols, np.int64),
+            np.empty((rows, cols), np.int8), np.empty((rows, cols), np.float32), np.empty((rows, dim), np.float32),
+            np.empty((cols, dim), np.float32))
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alias_prob, alias, window, shrink,
+                 negatives, cbow, batch, lr_start, lr_end, state):
+    """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
+    dim = W_in.shape[1]
+    words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
+    negs = np.empty(negatives, dtype=np.int64)
+    rows = batch if cbow else 2 * window
+    buf = _scratch(rows, rows + negatives + 1, dim)
+    contexts = np.empty(2 * window, dtype=np.int64)
+    centers, los, his = np.empty(batch, np.int64), np.empty(batch, np.int64), np.empty(batch, np.int64)
+    total = max(offsets[last] - offsets[first], 1)
+    loss, examples, kept, n_contexts = 0.0, 0, 0, 0
+    for line in range(first, last):
+        start, end = offsets[line], offsets[line + 1]
+        lr = np.float32(lr_start + (lr_end - lr_start) * ((start - offsets[first]) / total))
+        n, state = keep_line(ids, start, end, keep, subsampling, words, state)
+        kept += n
+        pending = 0
+        for i in range(n):
+            lo, hi, state = window_bounds(i, n, window, shrink, state)
+            if hi - lo <= 1:
+                continue
+            n_contexts += hi - lo - 1
+            if cbow:
+                centers[pending], los[pending], his[pending] = i, lo, hi
+                pending += 1
+                if pending == batch:
+                    state = draw_into(negs, state, alias_prob, alias)
+                    loss += cbow_batch(W_in, W_out, words, pending, centers, los, his, negs, lr, buf)
+                    examples += pending
+                    pending = 0
+            else:
+                c = 0
+                for j in range(lo, hi):  # gensim/word2vec.c orientation: the context words predict the center
+                    if j != i:
+                        contexts[c] = words[j]
+                        c += 1
+                state = draw_into(negs, state, alias_prob, alias)
+                loss += skipgram_center(W_in, W_out, contexts, c, words[i], negs, lr, buf)
+                examples += c
+        if pending:   # a line's last centers: a smaller batch
+            state = draw_into(negs, state, alias_prob, alias)
+            loss += cbow_batch(W_in, W_out, words, pending, centers, los, his, negs, lr, buf)
+            examples += pending
+    return loss, examples, kept, n_contexts, state
+
+
+@njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
+def train_block(W_in, W_out, ids, offsets, bounds, keep, subsampling, alias_prob, alias, window, shrink,
+                negatives, cbow, batch, lr_start, lr_end, states, stats):
+    """``word2vec_cpu.train_block`` with shared negatives: chunk c = lines [bounds[c], bounds[c+1]) on its own
+    thread; ``batch`` centers share a draw in CBOW (a window shares one in skip-gram)."""
+    for c in prange(bounds.shape[0] - 1):
+        loss, examples, kept, contexts, state = _train_chunk(
+            W_in, W_out, ids, offsets, bounds[c], bounds[c + 1], keep, subsampling, alias_prob, alias,
+            window, shrink, negatives, cbow, batch, lr_start, lr_end, states[c])
+        states[c] = state
+        stats[c, 0] = loss
+        stats[c, 1] = examples
+        stats[c, 2] = kept
+        stats[c, 3] = contexts
+
+
+def skipgram_step(W_in, W_out, contexts, target, negs, lr):
+    """One HogBatch skip-gram update (tests): ``contexts`` (1-D ids) predict ``target`` against shared ``negs``."""
+    contexts, negs = np.asarray(contexts, np.int64), np.asarray(negs, np.int64)
+    buf = _scratch(len(contexts), len(contexts) + len(negs) + 1, W_in.shape[1])
+    return skipgram_center(W_in, W_out, contexts, len(contexts), int(target), negs, np.float32(lr), buf)
+
+
+def cbow_step(W_in, W_out, words, centers, los, his, negs, lr):
+    """One shared-negative CBOW batch (tests): centers ``words[centers[b]]`` with windows ``[los[b], his[b])``."""
+    arrays = [np.asarray(a, np.int64) for a in (words, centers, los, his, negs)]
+    words, centers, los, his, negs = arrays
+    buf = _scratch(len(centers), len(centers) + len(negs), W_in.shape[1])
+    return cbow_batch(W_in, W_out, words, len(centers), centers, los, his, negs, np.float32(lr), buf)
