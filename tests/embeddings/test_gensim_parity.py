@@ -86,6 +86,25 @@ def test_most_similar_with_vectors_and_every_score(pair):
         same_pairs(getattr(ours, name)("w3", 6, 40), getattr(theirs, name)("w3", 6, 40))
 
 
+class RecordingIndexer:
+    """An approximate-neighbour index stand-in (gensim's AnnoyIndexer protocol): records what it is asked."""
+
+    def most_similar(self, vector, topn):
+        self.asked = (np.array(vector), topn)
+        return [("from-the-index", 1.0)]
+
+
+def test_an_indexer_answers_with_the_same_query_vector(pair):
+    answers, asked = [], []
+    for side in pair:
+        indexer = RecordingIndexer()
+        answers.append(side.most_similar(positive=["w1", "서울"], negative=["w2"], topn=4, indexer=indexer))
+        asked.append(indexer.asked)
+    assert answers[0] == answers[1] == [("from-the-index", 1.0)]
+    np.testing.assert_allclose(asked[0][0], asked[1][0], atol=1e-6)
+    assert asked[0][1] == asked[1][1] == 4
+
+
 @pytest.mark.parametrize("positive, negative", [(["w1"], []), (["w2", "한국"], ["w3"]), (["서울", "w5"], ["w7", "w8"])])
 def test_most_similar_cosmul_follows_gensims_formula(pair, positive, negative):
     ours, theirs = pair
