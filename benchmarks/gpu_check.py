@@ -13,7 +13,7 @@ Steps, each with its own time cap inside the budget (a step that no longer fits 
              test perplexity reached
 --dry-run runs every step that needs no device at toy sizes on whatever ``cupy`` imports (CI runs it on the
 NumPy-backed stand-in of tests/support: that proves the script and the plumbing, never the GPU); steps that need
-a device (tests, sanitizer) are skipped. How to run it on a lent GPU: README, "Checking a GPU".
+a device (tests, sanitizer) are skipped. How to run it on a lent GPU: docs/gpu.md, "Checking a GPU".
 """
 
 import argparse

@@ -145,7 +145,7 @@ def main():
     try:
         import gensim  # noqa: F401
     except ImportError:
-        print("skipped: gensim is not installed (carry its wheel: see README, \"Checking a GPU\")")
+        print("skipped: gensim is not installed (carry its wheel: see docs/gpu.md, \"Checking a GPU\")")
         return 0
     if "gpu" in systems:
         from w2vlm.backend import gpu_available

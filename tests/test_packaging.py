@@ -20,7 +20,8 @@ def _lines(value):
 
 def test_install_hints_name_extras_that_exist():
     extras = set(_setup()["options.extras_require"])
-    sources = sorted((ROOT / "w2vlm").rglob("*.py")) + sorted((ROOT / "cli").glob("*.py")) + [ROOT / "README.md"]
+    sources = (sorted((ROOT / "w2vlm").rglob("*.py")) + sorted((ROOT / "cli").glob("*.py")) + [ROOT / "README.md"]
+               + sorted((ROOT / "docs").glob("*.md")))
     hints = {(path.relative_to(ROOT).as_posix(), name.strip())
              for path in sources for match in HINT.finditer(path.read_text(encoding="utf-8"))
              for name in match.group(1).split(",")}

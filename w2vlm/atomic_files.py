@@ -11,12 +11,34 @@ import numpy as np
 
 from .backend import to_cpu
 from .errors import ArtifactError
-from .model_dir import KIND_NAMES, current_umask, restore_backup
 from .version import __version__
 
 CONFIG = "config.json"
 VOCAB = "vocab.json"
 PARAMS = "params.npz"
+KIND_NAMES = {"embeddings": "word vectors (train-embeddings)", "lm": "a language model (train-lm)"}
+_BACKUP_TAG = ".w2vlm-old"
+
+
+def current_umask():
+    """The process umask (read without changing it for longer than a moment)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def backup_name(directory):
+    """Where a directory swap that cannot be atomic sets the old version aside (model_dir._swap_in)."""
+    return directory.with_name(f".{directory.name}{_BACKUP_TAG}")
+
+
+def restore_backup(directory):
+    """Undo a swap that a crash cut in half (possible only where the atomic exchange is unavailable): the old
+    model, complete, goes back in place; the staged new one may not be complete."""
+    directory = Path(directory)
+    backup = backup_name(directory)
+    if backup.is_dir() and not directory.exists():
+        os.rename(backup, directory)
 
 
 def atomic_write(path, write):

@@ -2,17 +2,17 @@
 
 import ctypes
 import errno
+import json
 import os
 import shutil
 import uuid
 from pathlib import Path
 
+from .atomic_files import KIND_NAMES, backup_name, current_umask, restore_backup
 from .errors import ArtifactError
 
 MODEL_FILES = frozenset({"config.json", "vocab.json", "params.npz", "vectors.txt", "vectors.bin", "resume.npz"})
-KIND_NAMES = {"embeddings": "word vectors (train-embeddings)", "lm": "a language model (train-lm)"}
 _STAGE_TAG = ".w2vlm-stage-"
-_BACKUP_TAG = ".w2vlm-old"
 _RENAME_EXCHANGE = 2   # linux/fs.h
 _AT_FDCWD = -100
 
@@ -23,25 +23,12 @@ def staging_name(directory):
     return directory.with_name(f".{directory.name}{_STAGE_TAG}{uuid.uuid4().hex[:12]}.tmp")
 
 
-def _backup_name(directory):
-    return directory.with_name(f".{directory.name}{_BACKUP_TAG}")
-
-
-def restore_backup(directory):
-    """Undo a swap that a crash cut in half (possible only where the atomic exchange is unavailable): the old
-    model, complete, goes back in place; the staged new one may not be complete."""
-    directory = Path(directory)
-    backup = _backup_name(directory)
-    if backup.is_dir() and not directory.exists():
-        os.rename(backup, directory)
-
-
 def recover(directory):
     """Before writing: restore_backup, then remove stray staging directories and temp files of ``directory``
     left by a killed writer."""
     directory = Path(directory)
     restore_backup(directory)
-    backup = _backup_name(directory)
+    backup = backup_name(directory)
     if backup.is_dir():
         shutil.rmtree(backup, ignore_errors=True)
     if directory.parent.is_dir():
@@ -55,7 +42,6 @@ def recover(directory):
 
 def existing_kind(directory):
     """The ``kind`` in ``directory``/config.json, or None when it has no readable one."""
-    import json
     try:
         with open(Path(directory) / "config.json", encoding="utf-8") as handle:
             config = json.load(handle)
@@ -136,7 +122,7 @@ def _swap_in(stage, directory):
     if not directory.exists():
         os.rename(stage, directory)
     elif not _exchange(stage, directory):
-        backup = _backup_name(directory)
+        backup = backup_name(directory)
         os.rename(directory, backup)     # a crash here is undone by recover(): backup -> directory
         os.rename(stage, directory)
         shutil.rmtree(backup, ignore_errors=True)
@@ -172,10 +158,3 @@ def _fsync_path(path):
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def current_umask():
-    """The process umask (read without changing it for longer than a moment)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

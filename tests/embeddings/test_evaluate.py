@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.embeddings.test_vectors import toy_vectors
-from w2vlm.embeddings.evaluate import average_ranks, pearson, spearman
+from w2vlm.embeddings.correlation import average_ranks, correlation_pvalue, incomplete_beta, pearson, spearman
 from w2vlm.embeddings.vectors import WordVectors
 from w2vlm.errors import CorpusError
 
@@ -85,6 +85,28 @@ def test_correlations_match_scipy():
     y = x + rng.normal(size=200)
     assert spearman(x, y) == pytest.approx(stats.spearmanr(x, y)[0], abs=1e-12)
     assert pearson(x, y) == pytest.approx(stats.pearsonr(x, y)[0], abs=1e-12)
+    for n in (3, 4, 10, 200):
+        for r in (-0.99, -0.3, 0.0, 0.05, 0.5, 0.9):
+            expected = stats.pearsonr(*_correlated(n, r))
+            assert correlation_pvalue(expected[0], n) == pytest.approx(expected[1], rel=1e-9, abs=1e-300)
+
+
+def _correlated(n, r):
+    """Two series of ``n`` values whose Pearson correlation is about ``r`` (exactly some value near it)."""
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=n)
+    return x, r * x + np.sqrt(1 - r * r) * rng.normal(size=n)
+
+
+def test_pvalues_against_closed_forms():
+    for x in (0.0, 0.2, 0.7, 1.0):   # I_x(1, 1) = x and I_x(a, 1) = x^a
+        assert incomplete_beta(1.0, 1.0, x) == pytest.approx(x, abs=1e-14)
+        assert incomplete_beta(3.5, 1.0, x) == pytest.approx(x ** 3.5, abs=1e-14)
+    for r in (0.1, 0.5, 0.95):       # n = 3: Student's t with 1 degree of freedom, p = 1 - 2 atan(|t|) / pi
+        t = r / np.sqrt(1 - r * r)
+        assert correlation_pvalue(r, 3) == pytest.approx(1 - 2 * np.arctan(t) / np.pi, rel=1e-12)
+    assert correlation_pvalue(1.0, 10) == 0.0 and correlation_pvalue(0.0, 10) == pytest.approx(1.0)
+    assert np.isnan(correlation_pvalue(0.5, 2)) and np.isnan(correlation_pvalue(None, 10))
 
 
 PAIRS_TSV = """\

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from tests.embeddings.test_resolve import morpheme_vectors
 from w2vlm.embeddings.eval_formats import detect_format, parse_analogies
-from w2vlm.embeddings.evaluate import spearman
+from w2vlm.embeddings.correlation import spearman
 from w2vlm.errors import CorpusError
 from w2vlm_cli.main import cli
 

@@ -1,18 +1,24 @@
 """Readers for word-vector test files (Google or kor2vec analogies, TSV/CSV word pairs), told apart by content."""
 
+import codecs
 import csv
 
 from ..errors import CorpusError
 
 
-def read_lines(path):
-    """Lines of a UTF-8 file (a byte-order mark is dropped); undecodable bytes become a CorpusError."""
+def read_lines(path, encoding="utf-8"):
+    """Lines of a text file (a UTF-8 byte-order mark is dropped); undecodable bytes become a CorpusError."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        raise CorpusError(f"unknown text encoding {encoding!r} for {path}; use e.g. utf-8 or cp949") from None
+    try:
+        with open(path, encoding="utf-8-sig" if utf8 else encoding) as handle:
             return handle.read().splitlines()
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path} is not UTF-8 ({exc.reason} at byte {exc.start}); convert it, "
-                          "e.g. iconv -f cp949 -t utf-8") from None
+        hint = "; convert it, e.g. iconv -f cp949 -t utf-8" if utf8 else ""
+        name = "UTF-8" if utf8 else encoding
+        raise CorpusError(f"{path} is not {name} ({exc.reason} at byte {exc.start}){hint}") from None
 
 
 def _is_section_header(line):
@@ -55,12 +61,12 @@ def _split_pair_line(line, delimiter):
     return [field.strip() for field in fields]
 
 
-def parse_pairs(path, delimiter=None):
+def parse_pairs(path, delimiter=None, encoding="utf-8"):
     """``(rows, skipped)``: rows are (word1, word2, score); '#' lines and blank lines are passed over, headers and
     malformed lines skipped (and counted). The delimiter (tab, comma or spaces) comes from the first data line
     unless given."""
     rows, skipped = [], 0
-    for line in read_lines(path):
+    for line in read_lines(path, encoding):
         if not line.strip() or line.startswith("#"):
             continue
         if delimiter is None:

@@ -1,19 +1,19 @@
-"""Analogy accuracy and word-pair Spearman as gensim scores them, test words resolved through the model (kor2vec)."""
+"""Analogy accuracy and word-pair correlation as gensim scores them, in w2vlm's result dicts and in gensim's shapes."""
 
 import logging
 
 import numpy as np
 
 from ..errors import CorpusError
+from .correlation import pearson, spearman, with_pvalue
 from .eval_formats import parse_analogies, parse_pairs
 from .resolve import Resolver
+from .similarity import COSMUL_EPS, GENSIM_COSMUL_EPS
 
 logger = logging.getLogger("w2vlm")
 
 _CANDIDATES = 5           # gensim looks at the 5 best answers and skips question words among them
 _BATCH_SCORES = 1 << 23   # questions are scored in blocks of about this many floats
-
-COSMUL_EPS = 1e-3        # Levy & Goldberg (2014) use 0.001; gensim's most_similar_cosmul uses 1e-6
 
 
 def _ratio(part, whole):
@@ -86,9 +86,9 @@ def _answer_candidates(unit, rows, method, eps):
     return best, valid
 
 
-def _score_section(candidates, questions, method, eps, batch):
-    """How many of ``questions`` (lists of 4 words, all resolved) get their 4th word as the answer."""
-    correct, keys = 0, candidates.keys
+def _judge_section(candidates, questions, method, eps, batch):
+    """True/False per question of ``questions`` (lists of 4 words, all resolved): is its 4th word the answer?"""
+    verdicts, keys = [], candidates.keys
     for begin in range(0, len(questions), batch):
         block = questions[begin:begin + batch]
         rows = np.array([[candidates.index[word] for word in question] for question in block], dtype=np.int64)
@@ -100,11 +100,33 @@ def _score_section(candidates, questions, method, eps, batch):
                 predicted = keys[row]
                 if predicted not in asked:
                     break
-            correct += predicted == keys[question_rows[3]]
-    return correct
+            verdicts.append(predicted == keys[question_rows[3]])
+    return verdicts
 
 
-def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, method="add", eps=None,
+def _judge_analogies(wv, path, restrict_vocab, case_insensitive, method, eps, compose):
+    """Read and answer an analogy file: ``(sections, skipped, resolver, candidates)``; each section also holds
+    ``verdicts``, {question number: answered correctly?} for its questions whose four words got a vector."""
+    if method not in ("add", "mul"):
+        raise ValueError(f"unknown analogy method {method!r}; use 'add' (3CosAdd) or 'mul' (3CosMul)")
+    resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
+    sections, skipped = parse_analogies(path)
+    if not any(section["questions"] for section in sections):
+        raise CorpusError(f"{path} holds no analogy questions (lines of 4 words after ': section' or "
+                          "'# section' lines)")
+    fold = str.upper if case_insensitive else str
+    words = dict.fromkeys(word for section in sections for question in section["questions"] for word in question)
+    candidates = _CandidateSet(wv, resolver, words, fold)
+    batch = max(1, _BATCH_SCORES // max(len(candidates), 1))
+    for section in sections:
+        answerable = [number for number, question in enumerate(section["questions"])
+                      if all(word in candidates.index for word in question)]
+        verdicts = _judge_section(candidates, [section["questions"][n] for n in answerable], method, eps, batch)
+        section["verdicts"] = dict(zip(answerable, verdicts))
+    return sections, skipped, resolver, candidates
+
+
+def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, method="add", eps=COSMUL_EPS,
                        compose="sum"):
     """Accuracy on "a b c d" questions (a is to b as c is to d), Google (': section') or kor2vec ('# section',
     blank lines) format, as gensim's evaluate_word_analogies scores them, with one extension: every test word is
@@ -115,23 +137,12 @@ def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, m
     words plus every test-file word with a resolved vector of its own (so a composed 밥을 can be the answer); the
     answer is the best candidate that is not a question word. A question with a word that gets no vector is not
     answered (counted in ``oov``); ``coverage`` = answered / questions."""
-    if method not in ("add", "mul"):
-        raise ValueError(f"unknown analogy method {method!r}; use 'add' (3CosAdd) or 'mul' (3CosMul)")
-    eps = COSMUL_EPS if eps is None else eps
-    resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
-    sections, skipped = parse_analogies(path)
-    if not any(section["questions"] for section in sections):
-        raise CorpusError(f"{path} holds no analogy questions (lines of 4 words after ': section' or "
-                          "'# section' lines)")
-    fold = str.upper if case_insensitive else str
-    words = dict.fromkeys(word for section in sections for question in section["questions"] for word in question)
-    candidates = _CandidateSet(wv, resolver, words, fold)
-    batch = max(1, _BATCH_SCORES // max(len(candidates), 1))
+    sections, skipped, resolver, candidates = _judge_analogies(wv, path, restrict_vocab, case_insensitive, method,
+                                                               eps, compose)
     results = []
     for section in sections:
-        answerable = [q for q in section["questions"] if all(word in candidates.index for word in q)]
-        correct = _score_section(candidates, answerable, method, eps, batch)
-        asked, answered = len(section["questions"]), len(answerable)
+        correct, answered = sum(section["verdicts"].values()), len(section["verdicts"])
+        asked = len(section["questions"])
         results.append({"section": section["section"], "accuracy": _ratio(correct, answered), "correct": correct,
                         "evaluated": answered, "oov": asked - answered, "questions": asked,
                         "coverage": _ratio(answered, asked)})
@@ -149,32 +160,51 @@ def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, m
             "path": str(path), "sections": results}
 
 
-def average_ranks(values):
-    """1-based ranks, ties sharing their mean rank (scipy.stats.rankdata's 'average')."""
-    values = np.asarray(values, dtype=np.float64)
-    order = np.argsort(values, kind="mergesort")
-    ordered = values[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    ends = np.r_[starts[1:], len(values)]
-    ranks = np.empty(len(values))
-    ranks[order] = np.repeat((starts + 1 + ends) / 2.0, ends - starts)
-    return ranks
+def evaluate_word_analogies(wv, analogies, restrict_vocab=300000, case_insensitive=True, dummy4unknown=False,
+                            similarity_function="most_similar"):
+    """gensim's evaluate_word_analogies: ``(score, sections)``, sections being ``{"section", "correct",
+    "incorrect"}`` dicts of (a, b, c, d) tuples (upper-cased when ``case_insensitive``) and a last "Total accuracy"
+    one; score = correct / (correct + incorrect) of the total, 0.0 when nothing was answered. Vocabulary words
+    only (the first ``restrict_vocab``); a question with another word is skipped, or counted incorrect with
+    ``dummy4unknown``. ``similarity_function="most_similar_cosmul"`` answers by 3CosMul (gensim's eps 1e-6)."""
+    methods = {"most_similar": ("add", None), "most_similar_cosmul": ("mul", GENSIM_COSMUL_EPS)}
+    if similarity_function not in methods:
+        raise ValueError(f"unknown similarity_function {similarity_function!r}; use 'most_similar' or "
+                         "'most_similar_cosmul'")
+    method, eps = methods[similarity_function]
+    sections, _, _, _ = _judge_analogies(wv, analogies, restrict_vocab, case_insensitive, method, eps, None)
+    fold = str.upper if case_insensitive else str
+    results = []
+    for section in sections:
+        judged = {"section": section["section"], "correct": [], "incorrect": []}
+        for number, question in enumerate(section["questions"]):
+            verdict = section["verdicts"].get(number)
+            if verdict is not None or dummy4unknown:
+                judged["correct" if verdict else "incorrect"].append(tuple(fold(word) for word in question))
+        results.append(judged)
+    total = {"section": "Total accuracy", "correct": [q for s in results for q in s["correct"]],
+             "incorrect": [q for s in results for q in s["incorrect"]]}
+    results.append(total)
+    return _ratio(len(total["correct"]), len(total["correct"]) + len(total["incorrect"])) or 0.0, results
 
 
-def pearson(x, y):
-    """Pearson's r, or None when either side is constant or has fewer than two values."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if len(x) < 2:
-        return None
-    x, y = x - x.mean(), y - y.mean()
-    denominator = np.sqrt((x @ x) * (y @ y))
-    return float(x @ y / denominator) if denominator > 0 else None
-
-
-def spearman(x, y):
-    """Spearman's rho: Pearson's r of the average ranks."""
-    return pearson(average_ranks(x), average_ranks(y)) if len(x) >= 2 else None
+def _score_pairs(resolver, rows, dummy4unknown=False):
+    """``(gold, cosines, oov, sources)`` for (word1, word2, score) rows; a pair with a word without a vector is
+    left out, or scored 0.0 with ``dummy4unknown``."""
+    gold, model, oov, sources = [], [], 0, {}
+    for first, second, score in rows:
+        resolved = [resolver.resolve(word) for word in (first, second)]
+        for word, found in zip((first, second), resolved):
+            sources[word] = found.source if found is not None else "unknown"
+        if None in resolved:
+            oov += 1
+            if dummy4unknown:
+                gold.append(score)
+                model.append(0.0)
+            continue
+        gold.append(score)
+        model.append(float(_unit(resolved[0].vector) @ _unit(resolved[1].vector)))
+    return gold, model, oov, sources
 
 
 def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum"):
@@ -186,19 +216,8 @@ def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_voc
     the first data line unless given, and a BOM is dropped. Pairs with a word that gets no vector are counted in
     ``oov`` / ``oov_ratio`` (a fraction) and not scored; ``coverage`` = evaluated / pairs."""
     resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
-    rows, skipped = parse_pairs(path, delimiter)
-    if not rows:
-        raise CorpusError(f"{path} holds no word pairs (lines 'word1<TAB>word2<TAB>score', or comma-separated)")
-    gold, model, sources = [], [], {}
-    for first, second, score in rows:
-        resolved = [resolver.resolve(word) for word in (first, second)]
-        for word, found in zip((first, second), resolved):
-            sources[word] = found.source if found is not None else "unknown"
-        if None in resolved:
-            continue
-        gold.append(score)
-        model.append(float(_unit(resolved[0].vector) @ _unit(resolved[1].vector)))
-    oov = len(rows) - len(gold)
+    rows, skipped = _read_pairs(path, delimiter)
+    gold, model, oov, sources = _score_pairs(resolver, rows)
     result = {"spearman": spearman(gold, model), "pearson": pearson(gold, model),
               "oov_ratio": oov / len(rows), "pairs": len(rows), "evaluated": len(gold), "oov": oov,
               "coverage": len(gold) / len(rows), "skipped_lines": skipped, "restrict_vocab": resolver.limit,
@@ -208,3 +227,26 @@ def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_voc
         logger.debug("%s: Spearman %.4f, Pearson %.4f, %d/%d pairs without a vector", path,
                      result["spearman"], result["pearson"] or float("nan"), oov, len(rows))
     return result
+
+
+def _read_pairs(path, delimiter, encoding="utf-8"):
+    rows, skipped = parse_pairs(path, delimiter, encoding)
+    if not rows:
+        raise CorpusError(f"{path} holds no word pairs (lines 'word1<TAB>word2<TAB>score', or comma-separated)")
+    return rows, skipped
+
+
+def evaluate_word_pairs(wv, pairs, delimiter="\t", encoding="utf8", restrict_vocab=300000, case_insensitive=True,
+                        dummy4unknown=False):
+    """gensim's evaluate_word_pairs: ``(pearson, spearman, oov_ratio)``, each correlation a ``(statistic,
+    pvalue)`` pair as SciPy's, oov_ratio in percent of the pairs (of the scored ones with ``dummy4unknown``, which
+    scores a pair with an unknown word 0.0 instead of leaving it out). Vocabulary words only (the first
+    ``restrict_vocab``); '#' lines are comments."""
+    resolver = Resolver(wv, compose=None, limit=restrict_vocab, case_insensitive=case_insensitive)
+    rows, _ = _read_pairs(pairs, delimiter, encoding)
+    gold, model, oov, _ = _score_pairs(resolver, rows, dummy4unknown)
+    if not gold:
+        raise CorpusError(f"no pair of {pairs} has both words among the first {resolver.limit:,} words")
+    scored = len(gold)
+    oov_ratio = 100.0 * oov / (scored if dummy4unknown else scored + oov)
+    return with_pvalue(pearson(gold, model), scored), with_pvalue(spearman(gold, model), scored), oov_ratio

@@ -1,6 +1,7 @@
 """WordVectors: a text.Vocab and one row per word, like gensim's KeyedVectors; its resolution, evaluation and files."""
 
 import logging
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,7 @@ from ..errors import ArtifactError
 from ..model_dir import check_output, write_directory
 from ..resume_record import RESUME
 from ..text.vocab import Vocab
-from . import word2vec_format
-from .evaluate import evaluate_analogies, evaluate_pairs
-from .queries import VectorQueries
+from . import evaluate, similarity as queries, word2vec_format
 from .resolve import QueryTokenizer, Resolver, unknown_word_error
 from .subword.vectors import SubwordVectors
 
@@ -22,12 +21,14 @@ logger = logging.getLogger("w2vlm")
 VECTORS_TEXT = "vectors.txt"
 
 
-class WordVectors(VectorQueries):
+class WordVectors:
     """A vocabulary (a ``text.Vocab``, most frequent word first) and one float32 row per word, like gensim's
     KeyedVectors. ``words`` is a Vocab or a list of words (with ``counts``, or None when unknown).
 
     ``wv[word]`` and :meth:`index` find vocabulary rows only; :meth:`get_vector` and every query (most_similar,
-    analogy, similarity, ...) also give words outside the vocabulary a vector (see :meth:`resolve`).
+    analogy, similarity, ...) also give words outside the vocabulary a vector (see :meth:`resolve`). The queries
+    (similarity.py) and the evaluations (evaluate.py) are functions of a WordVectors, methods here under gensim's
+    names.
     ``tokenizer``: a tokenizer already built for queries; by default the one ``tokenizer_config`` describes is
     built on first use."""
 
@@ -129,6 +130,36 @@ class WordVectors(VectorQueries):
             raise self.unknown_word(word, resolver.tokens(word) if isinstance(word, str) else ())
         return resolved
 
+    @property
+    def unit_vectors(self):
+        """The rows scaled to unit length (zero rows stay zero), computed once; read-only."""
+        if self._unit is None:
+            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
+            unit = (self.vectors / np.maximum(norms, np.finfo(np.float32).tiny)).astype(np.float32, copy=False)
+            unit.flags.writeable = False
+            self._unit = unit
+        return self._unit
+
+    def get_normed_vectors(self):
+        """gensim's name for :attr:`unit_vectors`."""
+        return self.unit_vectors
+
+    def get_index(self, key, default=None):
+        """The row of a vocabulary word (exactly as spelled) or of a row number, else ``default``; without one,
+        UnknownWordError (a KeyError), as gensim."""
+        row = self.key_to_index.get(key) if isinstance(key, str) else None
+        if row is None and isinstance(key, Integral) and 0 <= key < len(self):
+            row = int(key)
+        if row is not None:
+            return row
+        if default is not None:
+            return default
+        raise self.unknown_word(key)
+
+    def has_index_for(self, key):
+        """Whether :meth:`get_index` finds a row for ``key`` (a vocabulary word or a row number)."""
+        return self.get_index(key, -1) >= 0
+
     def index(self, word):
         """The row of ``word``, or of the single in-vocabulary token the model's own tokenizer makes of it."""
         row = self.key_to_index.get(word)
@@ -147,16 +178,28 @@ class WordVectors(VectorQueries):
         """An UnknownWordError naming the vocabulary size, up to three close spellings and the query's tokens."""
         return unknown_word_error(self, word, tokens)
 
-    def evaluate_analogies(self, path, restrict_vocab=300000, case_insensitive=True, method="add", compose="sum"):
-        """Accuracy and coverage on a Google- or kor2vec-format analogy file, per section and in total
-        (test words resolved like :meth:`resolve`; ``compose=None``: vocabulary words only, as gensim)."""
-        return evaluate_analogies(self, path, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive,
-                                  method=method, compose=compose)
-
-    def evaluate_pairs(self, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum"):
-        """Spearman and Pearson correlation with human word-pair similarity judgements (TSV or CSV), and coverage."""
-        return evaluate_pairs(self, path, delimiter=delimiter, case_insensitive=case_insensitive,
-                              restrict_vocab=restrict_vocab, compose=compose)
+    # ---- similarity queries (similarity.py) and evaluation (evaluate.py), with gensim's names ---------------
+    most_similar = queries.most_similar
+    most_similar_cosmul = queries.most_similar_cosmul
+    similar_by_key = queries.similar_by_key
+    similar_by_word = queries.similar_by_word
+    similar_by_vector = queries.similar_by_vector
+    analogy = queries.analogy
+    similarity = queries.similarity
+    n_similarity = queries.n_similarity
+    distance = queries.distance
+    distances = queries.distances
+    cosine_similarities = staticmethod(queries.cosine_similarities)
+    closer_than = queries.closer_than
+    rank = queries.rank
+    most_similar_to_given = queries.most_similar_to_given
+    relative_cosine_similarity = queries.relative_cosine_similarity
+    doesnt_match = queries.doesnt_match
+    get_mean_vector = queries.get_mean_vector
+    evaluate_analogies = evaluate.evaluate_analogies
+    evaluate_pairs = evaluate.evaluate_pairs
+    evaluate_word_analogies = evaluate.evaluate_word_analogies
+    evaluate_word_pairs = evaluate.evaluate_word_pairs
 
     # ---- files --------------------------------------------------------------------------------------------
     def save(self, directory, config=None, tokenizer_config=None, extra_arrays=None, resume=None):

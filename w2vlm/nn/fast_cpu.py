@@ -1,4 +1,4 @@
-"""Fused numba CPU kernels: LSTM gate math, softmax cross-entropy, per-step GEMM (reference code: time_layers).
+"""Fused numba CPU kernels: LSTM gate math, softmax cross-entropy, per-step GEMM (their reference: reference.py).
 
 Each kernel does in one pass what the NumPy reference does in a dozen array operations, with no temporaries.
 numba has no vectorized tanh/exp without Intel's SVML, and scalar libm calls cost ~15 ns each, so float32 uses
@@ -8,6 +8,7 @@ checks) uses libm. NaN/inf still propagate: the fast-math flags leave out nnan a
 The per-step recurrent product ``h @ Wh`` (a few rows times a large matrix, once per time step) loses most of
 its time in BLAS to re-packing Wh on every call; ``matmul_packed`` packs it once per sequence into column panels
 and keeps a 4-row x 64-column tile of the result in registers (1.5-4x faster than OpenBLAS at batch 1-64).
+Each function keeps the contract of its twin in ``reference.py`` (the tests compare them on the same inputs).
 ``fused.kernels_for`` imports this module lazily for NumPy arrays; ``fused=False`` in the API (``--no-fused``)
 runs the reference instead.
 """
@@ -30,17 +31,17 @@ _COLS = 64 if binding.get_host_cpu_features().get("avx512f", False) else 32
 
 
 def lstm_step_forward(a, recurrent, c_prev, c_next, h_next, tanh_c):
-    """Same contract as ``recurrent.lstm_step_forward_reference``."""
+    """Same contract as ``reference.lstm_step_forward_reference``."""
     _lstm_forward(a, recurrent, c_prev, c_next, h_next, tanh_c)
 
 
 def lstm_step_backward(a, c_prev, tanh_c, dh_out, dh, dc):
-    """Same contract as ``recurrent.lstm_step_backward_reference``."""
+    """Same contract as ``reference.lstm_step_backward_reference``."""
     _lstm_backward(a, c_prev, tanh_c, dh_out, dh, dc)
 
 
 def softmax_ce_forward(scores, labels, ignore_index):
-    """Same contract as ``time_layers.softmax_ce_forward_reference`` (labels int64)."""
+    """Same contract as ``reference.softmax_ce_forward_reference`` (labels int64)."""
     weights = np.empty((scores.shape[0], 2), dtype=scores.dtype)
     tops = scores.max(axis=1)  # NumPy's vectorized max (a max reduction vectorizes in numba only with nnan)
     total, count = _softmax_forward(scores, tops, labels, ignore_index, weights)
@@ -48,7 +49,7 @@ def softmax_ce_forward(scores, labels, ignore_index):
 
 
 def softmax_ce_backward(scores, labels, weights, dout):
-    """Same contract as ``time_layers.softmax_ce_backward_reference`` (labels int64)."""
+    """Same contract as ``reference.softmax_ce_backward_reference`` (labels int64)."""
     _softmax_backward(scores, labels, weights, float(dout))
     return scores
 

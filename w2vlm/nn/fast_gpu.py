@@ -1,11 +1,13 @@
-"""Fused CuPy kernels for the LSTM gate math and the softmax cross-entropy (reference code: time_layers).
+"""CUDA kernels (CuPy RawModule) for the LSTM gate math and the softmax cross-entropy (their reference: reference.py).
 
-The GPU twin of ``fast_cpu`` with the same functions and contracts, so ``fused.kernels_for`` hands CuPy
-arrays here (after ``gpu_selfcheck`` passed): one kernel per LSTM step forward and one backward (gates [i, f, o, g], sigmoid as
-0.5 * tanh(x / 2) + 0.5), and a softmax cross-entropy that reads each (V,) row once for an online max + sum and
-writes exp(x - max) in a second pass, with the loss, the ignore label and the row weights of the reference.
-``token_nll`` is the same row pass without the write (evaluation). All kernels take C-contiguous float32 or
-float64 arrays and are compiled once per process by NVRTC from one source string (``SOURCE``, also nvcc-checked).
+The GPU twin of ``fast_cpu``: the same LSTM-step and softmax functions with the contracts of ``reference.py``, so
+``fused.kernels_for`` hands CuPy arrays here once ``gpu_selfcheck`` passed for that family. One kernel per LSTM
+step forward and one backward (gates [i, f, o, g], sigmoid as 0.5 * tanh(x / 2) + 0.5); the per-step ``h @ Wh``
+stays a cuBLAS GEMM (``use_packed`` is False: the packed product is a CPU-only path). The softmax cross-entropy
+reads each (V,) row once for an online max + sum and writes exp(x - max) in a second pass, with the loss, the
+ignore label and the row weights of the reference; ``token_nll`` is the same row pass without the write
+(evaluation, ``reference.token_nll_reference``). All kernels take C-contiguous float32 or float64 arrays and are
+compiled once per process by NVRTC from one source string (``SOURCE``; tests/gpu also compiles it with nvcc).
 """
 
 import numpy as np
@@ -98,7 +100,7 @@ __device__ void block_merge(T& m, T& s, int& bad) {
 }
 
 // One block per row m of scores (M, V): nll[m] = -log softmax(x)[label] (0 when ignored); with `write`, the row
-// becomes exp(x - max) and weights[m] = (1 / sum, 1 / count or 0) as time_layers.softmax_ce_forward_reference.
+// becomes exp(x - max) and weights[m] = (1 / sum, 1 / count or 0) as reference.softmax_ce_forward_reference.
 template <typename T>
 __global__ void softmax_ce_forward(T* scores, const long long* labels, long long ignore, long long V,
                                    const T* count, int write, T* weights, T* nll) {
@@ -178,7 +180,7 @@ def _const(value, dtype):
 
 
 def lstm_step_forward(a, recurrent, c_prev, c_next, h_next, tanh_c):
-    """Same contract as ``recurrent.lstm_step_forward_reference`` (all arrays C-contiguous, one dtype)."""
+    """Same contract as ``reference.lstm_step_forward_reference`` (all arrays C-contiguous, one dtype)."""
     N, H = c_prev.shape
     _contiguous(a, recurrent, c_prev, c_next, h_next, tanh_c)
     grid = (-(-H // STEP_THREADS), N)
@@ -187,7 +189,7 @@ def lstm_step_forward(a, recurrent, c_prev, c_next, h_next, tanh_c):
 
 
 def lstm_step_backward(a, c_prev, tanh_c, dh_out, dh, dc):
-    """Same contract as ``recurrent.lstm_step_backward_reference`` (``dh`` is left unchanged)."""
+    """Same contract as ``reference.lstm_step_backward_reference`` (``dh`` is left unchanged)."""
     N, H = c_prev.shape
     _contiguous(a, c_prev, tanh_c, dh_out, dh, dc)
     grid = (-(-H // STEP_THREADS), N)
@@ -209,14 +211,14 @@ def _rows(scores, labels, ignore_index, write):
 
 
 def softmax_ce_forward(scores, labels, ignore_index):
-    """Same contract as ``time_layers.softmax_ce_forward_reference``: scores (M, V) become exp(x - max);
+    """Same contract as ``reference.softmax_ce_forward_reference``: scores (M, V) become exp(x - max);
     returns (mean loss as a 0-d device array, row weights (M, 2))."""
     nll, count, weights = _rows(scores, labels, ignore_index, True)
     return nll.sum() / count, weights
 
 
 def softmax_ce_backward(scores, labels, weights, dout):
-    """Same contract as ``time_layers.softmax_ce_backward_reference`` (in place; ``dout`` a number or 0-d array)."""
+    """Same contract as ``reference.softmax_ce_backward_reference`` (in place; ``dout`` a number or 0-d array)."""
     import cupy
     M, V = scores.shape
     _contiguous(scores, weights)

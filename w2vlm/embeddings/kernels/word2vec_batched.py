@@ -1,8 +1,10 @@
 """Minibatched shared-negative word2vec (HogBatch, Ji et al. 2016, arXiv 1604.04661) in numba, Hogwild threads.
 
 Skip-gram: one center word's window gives C context rows; they share one draw of K negatives, so the scores are
-one (C x d) . (d x (1+K)) product over rows gathered once, the gradients two more products, and every row is
-written back once (word2vec.c reads and writes each output row C times). CBOW: ``batch`` consecutive centers of
+one (C x d) . (d x (1+K)) product, the gradients two more, and every row is read and written once (word2vec.c
+reads and writes each output row C times, and draws C times as many negatives). Each output row is scored
+against all C input rows and updated while it is in cache; the input rows get their summed updates last, so
+every update comes from the same weights (a negative drawn twice sees its first update, as in word2vec.c). CBOW: ``batch`` consecutive centers of
 a line, each with its averaged context vector, share one draw of K negatives: a (B x d) . (d x K) product plus
 each center's own target. The estimator differs from word2vec.c's only in sharing the negatives (and in taking
 the C or B updates from the same weights); ``layered_*`` in the tests reproduce it with the layered model.
@@ -19,92 +21,69 @@ CBOW_BATCH = 16   # centers sharing one draw of negatives (pWord2Vec's default m
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _score_rows(inputs, n_in, outputs, n_out, labels, lr, grad):
-    """grad[i, o] = lr * (label[i, o] - sigmoid(inputs[i] . outputs[o])); returns the loss -sum(log p) (float64).
+def _output_row(inputs, n_in, W_out, word, labels, column, lr, d_in, acc):
+    """One output row against the ``n_in`` input rows: its scores, their gradients into ``d_in`` (computed from
+    the row before this update) and its own update, summed in ``acc`` and written once; returns the log of the
+    product of the right labels' probabilities (float64).
 
-    ``labels[i, o]`` is 1 for the target, 0 for a negative and -1 for a pair to skip (a negative equal to the
-    target, as word2vec.c skips it)."""
-    dim = inputs.shape[1]
-    likelihood, loss = 1.0, 0.0
+    ``labels[i, column]`` is 1 for the target, 0 for a negative and -1 for a pair to skip (a negative equal to
+    the target, as word2vec.c skips it, or another CBOW center's target)."""
+    dim = W_out.shape[1]
+    for k in range(dim):
+        acc[k] = 0.0
+    log_likelihood, likelihood = 0.0, 1.0
     for i in range(n_in):
-        for o in range(n_out):
-            label = labels[i, o]
-            if label < 0:
-                grad[i, o] = 0.0
-                continue
-            f = np.float32(0.0)
-            for k in range(dim):
-                f += inputs[i, k] * outputs[o, k]
-            e = np.exp(-abs(f))
-            big, small = np.float32(1.0) / (np.float32(1.0) + e), e / (np.float32(1.0) + e)
-            sig = big if f >= 0 else small
-            likelihood *= max(big if (f >= 0) == (label > 0) else small, np.float32(1e-30))
-            grad[i, o] = np.float32((np.float32(label) - sig) * lr)
+        label = labels[i, column]
+        if label < 0:
+            continue
+        f = np.float32(0.0)
+        for k in range(dim):
+            f += inputs[i, k] * W_out[word, k]
+        e = np.exp(-abs(f))  # sigmoid of f and of -f from one exp, stable for any f
+        big, small = np.float32(1.0) / (np.float32(1.0) + e), e / (np.float32(1.0) + e)
+        sig = big if f >= 0 else small
+        likelihood *= max(big if (f >= 0) == (label > 0) else small, np.float32(1e-30))
         if likelihood < 1e-200:   # fold into the sum before the product underflows
-            loss -= np.log(likelihood)
+            log_likelihood += np.log(likelihood)
             likelihood = 1.0
-    return loss - np.log(likelihood)
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _apply(inputs, n_in, outputs, n_out, grad, d_in, d_out):
-    """d_in = grad . outputs (n_in x d) and d_out = grad^T . inputs (n_out x d), from the same (gathered) rows."""
-    dim = inputs.shape[1]
-    for i in range(n_in):
+        g = np.float32((np.float32(label) - sig) * lr)
         for k in range(dim):
-            d_in[i, k] = 0.0
-    for o in range(n_out):
-        for k in range(dim):
-            d_out[o, k] = 0.0
-    for i in range(n_in):
-        for o in range(n_out):
-            g = grad[i, o]
-            if g == 0.0:
-                continue
-            for k in range(dim):
-                d_in[i, k] += g * outputs[o, k]
-                d_out[o, k] += g * inputs[i, k]
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _gather(W, rows, n, out):
-    for r in range(n):
-        prefetch_row(W, rows[r])
-    dim = W.shape[1]
-    for r in range(n):
-        w = rows[r]
-        for k in range(dim):
-            out[r, k] = W[w, k]
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _scatter_add(W, rows, n, delta):
-    dim = W.shape[1]
-    for r in range(n):
-        w = rows[r]
-        for k in range(dim):
-            W[w, k] += delta[r, k]
+            d_in[i, k] += g * W_out[word, k]
+            acc[k] += g * inputs[i, k]
+    for k in range(dim):
+        W_out[word, k] += acc[k]
+    return log_likelihood + np.log(likelihood)
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def skipgram_center(W_in, W_out, contexts, n_ctx, target, negs, lr, buf):
     """The C = ``n_ctx`` context words of one center predict ``target`` against the shared ``negs``; returns the
-    loss. ``buf``: (in_rows, out_rows, out_ids, labels, grad, d_in, d_out) scratch arrays."""
-    in_rows, out_rows, out_ids, labels, grad, d_in, d_out = buf
+    loss. The C input rows are gathered once and each output row is read, scored against all of them and written
+    once while it is in cache; the input rows get their summed updates at the end. ``buf``: scratch arrays."""
+    in_rows, d_in, labels, acc = buf
+    dim = W_in.shape[1]
     n_out = negs.shape[0] + 1
-    out_ids[0] = target
-    out_ids[1:n_out] = negs
     for i in range(n_ctx):
+        prefetch_row(W_in, contexts[i])
+    prefetch_row(W_out, target)
+    for d in range(negs.shape[0]):
+        prefetch_row(W_out, negs[d])
+    for i in range(n_ctx):
+        w = contexts[i]
         labels[i, 0] = 1
         for o in range(1, n_out):
             labels[i, o] = -1 if negs[o - 1] == target else 0
-    _gather(W_in, contexts, n_ctx, in_rows)
-    _gather(W_out, out_ids, n_out, out_rows)
-    loss = _score_rows(in_rows, n_ctx, out_rows, n_out, labels, lr, grad)
-    _apply(in_rows, n_ctx, out_rows, n_out, grad, d_in, d_out)
-    _scatter_add(W_out, out_ids, n_out, d_out)
-    _scatter_add(W_in, contexts, n_ctx, d_in)
-    return loss
+        for k in range(dim):
+            in_rows[i, k] = W_in[w, k]
+            d_in[i, k] = 0.0
+    log_likelihood = _output_row(in_rows, n_ctx, W_out, target, labels, 0, lr, d_in, acc)
+    for o in range(1, n_out):
+        log_likelihood += _output_row(in_rows, n_ctx, W_out, negs[o - 1], labels, o, lr, d_in, acc)
+    for i in range(n_ctx):
+        w = contexts[i]
+        for k in range(dim):
+            W_in[w, k] += d_in[i, k]
+    return -log_likelihood
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -112,16 +91,13 @@ def cbow_batch(W_in, W_out, words, n_centers, centers, los, his, negs, lr, buf):
     """``n_centers`` CBOW examples (center ``words[centers[b]]``, context ``words[los[b]:his[b]]`` minus the
     center, mean of its input rows) share ``negs``; every context word gets its center's whole lr * -dL/dh, as in
     word2vec.c (cbow_mean=1). Returns the loss."""
-    hidden, out_rows, out_ids, labels, grad, d_in, d_out = buf
+    hidden, d_in, labels, acc = buf
     dim = W_in.shape[1]
     n_negs = negs.shape[0]
-    n_out = n_centers + n_negs   # each center's own target, then the shared negatives
-    for b in range(n_centers):
-        out_ids[b] = words[centers[b]]
-    out_ids[n_centers:n_out] = negs
     for b in range(n_centers):
         for k in range(dim):
             hidden[b, k] = 0.0
+            d_in[b, k] = 0.0
         for j in range(los[b], his[b]):
             if j != centers[b]:
                 w = words[j]
@@ -130,30 +106,30 @@ def cbow_batch(W_in, W_out, words, n_centers, centers, los, his, negs, lr, buf):
         inv = np.float32(1.0) / np.float32(his[b] - los[b] - 1)
         for k in range(dim):
             hidden[b, k] *= inv
-        target = out_ids[b]
-        for o in range(n_out):
-            if o < n_centers:
-                labels[b, o] = 1 if o == b else -1   # another center's target is not this center's negative
-            else:
-                labels[b, o] = -1 if negs[o - n_centers] == target else 0
-    _gather(W_out, out_ids, n_out, out_rows)
-    loss = _score_rows(hidden, n_centers, out_rows, n_out, labels, lr, grad)
-    _apply(hidden, n_centers, out_rows, n_out, grad, d_in, d_out)
-    _scatter_add(W_out, out_ids, n_out, d_out)
+        target = words[centers[b]]
+        for o in range(n_centers):   # column o < n_centers: center o's target, a positive for b == o only
+            labels[b, o] = 1 if o == b else -1
+        for o in range(n_negs):
+            labels[b, n_centers + o] = -1 if negs[o] == target else 0
+    log_likelihood = 0.0
+    for o in range(n_centers):
+        log_likelihood += _output_row(hidden, n_centers, W_out, words[centers[o]], labels, o, lr, d_in, acc)
+    for o in range(n_negs):
+        log_likelihood += _output_row(hidden, n_centers, W_out, negs[o], labels, n_centers + o, lr, d_in, acc)
     for b in range(n_centers):
         for j in range(los[b], his[b]):
             if j != centers[b]:
                 w = words[j]
                 for k in range(dim):
                     W_in[w, k] += d_in[b, k]
-    return loss
+    return -log_likelihood
 
 
 @njit(nogil=True, cache=True, error_model="numpy")
 def _scratch(rows, cols, dim):
-    return (np.empty((rows, dim), np.float32), np.empty((cols, dim), np.float32), np.empty(cols, np.int64),
-            np.empty((rows, cols), np.int8), np.empty((rows, cols), np.float32), np.empty((rows, dim), np.float32),
-            np.empty((cols, dim), np.float32))
+    """(input rows or hidden vectors, their summed updates, labels, one output row's update)."""
+    return (np.empty((rows, dim), np.float32), np.empty((rows, dim), np.float32), np.empty((rows, cols), np.int8),
+            np.empty(dim, np.float32))
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
