@@ -8,8 +8,10 @@ import click
 
 from w2vlm.embeddings import (UNICODE_ERRORS, WordVectors, detect_format, is_subword_file, read_subword_file,
                               write_projector, write_subword_file)
+from w2vlm import Output
 from w2vlm.text import get_tokenizer
 
+from .run_options import guard_outputs
 from .tables import format_table
 
 MODEL_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -209,6 +211,7 @@ def evaluate_embeddings(model_dir, files, analogies, pairs, method, compose, voc
 @click.pass_obj
 def export(settings, model_dir, file_format, output, replace_spaces):
     """Write the vectors in DIR as a word2vec file that gensim and word2vec.c read, or as Projector TSV files."""
+    guard_outputs([Output(output, "projector" if file_format == "projector" else "file")], [model_dir])
     vectors = WordVectors.load(model_dir)
     if file_format == "projector":
         if output.exists() and not output.is_dir():
@@ -241,6 +244,7 @@ def export(settings, model_dir, file_format, output, replace_spaces):
 def import_vectors(settings, vectors_file, output, binary, unicode_errors, limit, tokenizer, pos):
     """Bring pretrained vectors in as a model DIR for similar/analogy/evaluate: word2vec text or binary, fastText
     .vec (text), or a `w2vlm export --format w2vlm-subwords` file (with its n-gram vectors)."""
+    guard_outputs([Output(output, "embeddings")], [vectors_file])
     tokenizer_config = None
     if tokenizer is not None:
         tokenizer_config = get_tokenizer(tokenizer, pos=pos).config()

@@ -6,7 +6,7 @@ import logging
 import click
 import numpy as np
 
-from w2vlm import backend, check_file_output, write_metrics
+from w2vlm import Output, backend, write_metrics
 from w2vlm.errors import RunFinished
 from w2vlm.embeddings import WordVectors
 from w2vlm.lm import TrainConfig, generate_text, load_lm, score_perplexity, stream_text, train_lm
@@ -15,7 +15,7 @@ from w2vlm.text import open_corpus
 from .lm_resume import resumed_settings
 from .options import column_options, corpus_options, open_inputs, parallel_options
 from .plot_cmds import draw_curves, plot_option
-from .run_options import INTERRUPTED, clamp_threads, explicit_options
+from .run_options import INTERRUPTED, clamp_threads, explicit_options, guard_outputs
 
 logger = logging.getLogger("w2vlm")
 
@@ -93,8 +93,9 @@ def train_lm_command(ctx, corpus, output, valid, test, cell, layers, embed_size,
         raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
     config = TrainConfig.from_dict(training)
     backend.set_threads(clamp_threads(threads))
-    if metrics:
-        check_file_output(metrics)
+    guard_outputs([Output(output, "lm", replaces=resume), Output(metrics, what="--metrics file"),
+                   Output(plot, what="--plot picture")],
+                  [*corpus, valid, test, init_embeddings, resume, corpus_opts.get("user_dict")])
     corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts)
     text_opts = {"encoding": corpus_opts["encoding"], "errors": corpus_opts["errors"],
                  "normalize": "NFKC" if corpus_opts["normalize"] else None,

@@ -1,15 +1,22 @@
-"""Helpers the train commands share: which options the user gave, resume conflicts as usage errors, threads."""
+"""Helpers the commands share: the output guard, which options the user gave, resume conflicts as usage errors,
+threads."""
 
 import logging
 import os
 
 import click
 
-from w2vlm import merge_resumed_options
+from w2vlm import check_outputs, merge_resumed_options
 from w2vlm.errors import ResumeConflict
 
 log = logging.getLogger("w2vlm")
 INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+
+
+def guard_outputs(outputs, inputs=()):
+    """check_outputs for the running command: every output checked before any work, the directory outputs held
+    against a second run until the command ends."""
+    return click.get_current_context().with_resource(check_outputs(outputs, inputs))
 
 
 def explicit_options(ctx, names):

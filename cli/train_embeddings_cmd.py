@@ -6,14 +6,13 @@ from pathlib import Path
 
 import click
 
-from w2vlm import (DeferInterrupt, StopRequest, backend, check_file_output, check_output, check_same_corpus,
-                   write_metrics)
+from w2vlm import DeferInterrupt, Output, StopRequest, backend, check_same_corpus, write_metrics
 from w2vlm.embeddings import ResumePoint, WordVectors, Word2VecConfig, describe_run_state, train_embeddings
 
 from .options import corpus_options, encode_inputs, open_inputs
 from .plot_cmds import draw_curves, plot_option
-from .run_options import (INTERRUPTED, clamp_threads, explicit_options, merge_or_usage_error, seed_given,
-                          tokenizer_spec)
+from .run_options import (INTERRUPTED, clamp_threads, explicit_options, guard_outputs, merge_or_usage_error,
+                          seed_given, tokenizer_spec)
 
 log = logging.getLogger("w2vlm")
 
@@ -101,9 +100,8 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
     backend.set_threads(options["threads"])   # at the edge: the library never sets process-wide threads
     config = Word2VecConfig(**options)
     xp = backend.get_xp(settings.device)
-    check_output(output, "embeddings")       # before any tokenizing or training
-    if metrics is not None:
-        check_file_output(metrics)
+    guard_outputs([Output(output, "embeddings", replaces=resume), Output(metrics, what="--metrics file"),
+                   Output(plot, what="--plot picture")], [*corpus, resume, text_options.get("user_dict")])
     if point is not None:
         source, _ = open_inputs(corpus, **text_options)
         check_same_corpus(point.corpus_digest, getattr(source, "digest", None) or source.fingerprint(), resume)

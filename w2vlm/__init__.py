@@ -9,9 +9,11 @@ from .atomic_files import load_config, read_json, write_json
 from .history import Epoch, History, write_metrics
 from .interrupt import DeferInterrupt, StopRequest
 from .model_dir import check_file_output, check_output
+from .outputs import Output, OutputLease, check_outputs
 from .resume import check_same_corpus, merge_resumed_options
 from .version import __version__
 
 __all__ = ["__version__", "load_config", "read_json", "write_json", "check_output", "check_file_output",
+           "Output", "OutputLease", "check_outputs",
            "check_same_corpus", "merge_resumed_options", "DeferInterrupt", "StopRequest", "Epoch", "History",
            "write_metrics"]

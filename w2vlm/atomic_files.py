@@ -11,7 +11,7 @@ import numpy as np
 
 from .backend import to_cpu
 from .errors import ArtifactError
-from .model_dir import KIND_NAMES, current_umask, restore_backup
+from .model_dir import KIND_NAMES, TEMP_TAG, current_umask, remove_strays, restore_backup, temp_prefix
 from .version import __version__
 
 CONFIG = "config.json"
@@ -20,12 +20,12 @@ PARAMS = "params.npz"
 
 
 def atomic_write(path, write):
-    """Call ``write(file_object)`` on a temp file beside ``path``, then rename it into place."""
+    """Call ``write(file_object)`` on a temp file beside ``path``, then rename it into place. Only temp files of
+    killed w2vlm writers are cleared first (their names carry w2vlm's tag and a pid that is gone)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stray in path.parent.glob(f".{path.name}.*.tmp"):   # left by a writer that was killed
-        stray.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_strays(path.parent.glob(f".{glob_escape(path.name)}{TEMP_TAG}*.tmp"))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600 files; artifacts get the usual permissions
         with os.fdopen(fd, "wb") as handle:
@@ -39,6 +39,11 @@ def atomic_write(path, write):
         except OSError:
             pass
         raise
+
+
+def glob_escape(name):
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in name)
 
 
 def write_bytes(path, data):

@@ -4,6 +4,7 @@ import ctypes
 import errno
 import os
 import shutil
+import re
 import uuid
 from pathlib import Path
 
@@ -13,6 +14,8 @@ MODEL_FILES = frozenset({"config.json", "vocab.json", "params.npz", "vectors.txt
 KIND_NAMES = {"embeddings": "word vectors (train-embeddings)", "lm": "a language model (train-lm)"}
 _STAGE_TAG = ".w2vlm-stage-"
 _BACKUP_TAG = ".w2vlm-old"
+TEMP_TAG = ".w2vlm-"   # every temp name w2vlm makes: .NAME.w2vlm-[stage-]PID-RANDOM.tmp
+_TEMP_PID = re.compile(r"\.w2vlm-(?:stage-)?(\d+)-[^/]*\.tmp$")
 _RENAME_EXCHANGE = 2   # linux/fs.h
 _AT_FDCWD = -100
 
@@ -20,7 +23,30 @@ _AT_FDCWD = -100
 def staging_name(directory):
     """A fresh sibling path for building the next version of ``directory``."""
     directory = Path(directory)
-    return directory.with_name(f".{directory.name}{_STAGE_TAG}{uuid.uuid4().hex[:12]}.tmp")
+    return directory.with_name(f".{directory.name}{_STAGE_TAG}{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+
+
+def temp_prefix(path):
+    """The prefix of a temp file for ``path`` (``.NAME.w2vlm-PID-``): it names w2vlm and the writing process."""
+    return f".{Path(path).name}{TEMP_TAG}{os.getpid()}-"
+
+
+def is_stray(path):
+    """True for a temp file or staging directory that w2vlm made in a process that is gone (a killed writer).
+    Anything else, a user's ``.draft.tmp`` or a live writer's temp file, is never touched."""
+    match = _TEMP_PID.search(Path(path).name)
+    if match is None:
+        return False
+    pid = int(match.group(1))
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:   # alive, owned by someone else
+        return False
+    return False
 
 
 def _backup_name(directory):
@@ -46,11 +72,17 @@ def recover(directory):
         shutil.rmtree(backup, ignore_errors=True)
     if directory.parent.is_dir():
         for stray in directory.parent.glob(f".{directory.name}{_STAGE_TAG}*.tmp"):
-            shutil.rmtree(stray, ignore_errors=True)
+            if is_stray(stray):
+                shutil.rmtree(stray, ignore_errors=True)
     if directory.is_dir():
-        for stray in directory.glob(".*.tmp"):
-            if stray.is_file():
-                stray.unlink(missing_ok=True)
+        remove_strays(directory.glob(f".*{TEMP_TAG}*.tmp"))
+
+
+def remove_strays(paths):
+    """Remove the files among ``paths`` that :func:`is_stray` marks as left by a killed w2vlm writer."""
+    for stray in paths:
+        if stray.is_file() and is_stray(stray):
+            stray.unlink(missing_ok=True)
 
 
 def existing_kind(directory):
@@ -66,12 +98,12 @@ def existing_kind(directory):
 
 def check_output(directory, kind):
     """Refuse, before any work, an output that is a file, an unwritable place, a model of another kind, or a
-    directory with files that are not a w2vlm model. An empty or same-kind directory is fine (replaced whole)."""
+    directory with files that are not a w2vlm model. An empty or same-kind directory is fine: its model files
+    are replaced whole, every other file in it is kept. Nothing on disk changes here."""
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise ArtifactError(f"{directory} is a file, not a model directory; choose another -o/--output")
     if directory.is_dir():
-        recover(directory)
         found = existing_kind(directory)
         entries = [p.name for p in directory.iterdir()]
         if found is not None and found != kind:
@@ -106,10 +138,11 @@ def check_file_output(path, what="--metrics file"):
     check_writable(path, what)
 
 
-def write_directory(directory, write, keep=()):
+def write_directory(directory, write, keep=(), ours=MODEL_FILES.__contains__):
     """Build the next version of ``directory`` with ``write(staging_dir)``, carry over the files named in ``keep``
-    from the current version (hard links), fsync everything, then swap it in: a kill at any moment leaves
-    either the complete old directory or the complete new one."""
+    and every entry that w2vlm did not write (``ours(name)`` is False: the user's notes, plots) from the current
+    version (hard links), fsync everything, then swap it in: a kill at any moment leaves either the complete old
+    directory or the complete new one."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     recover(directory)
@@ -122,8 +155,12 @@ def write_directory(directory, write, keep=()):
             source = directory / name
             if source.is_file() and not (stage / name).exists():
                 _link_or_copy(source, stage / name)
+        for source in (directory.iterdir() if directory.is_dir() else ()):
+            if not ours(source.name) and not is_stray(source) and not (stage / source.name).exists():
+                _carry(source, stage / source.name)
         for item in stage.iterdir():
-            _fsync_path(item)
+            if not item.is_symlink():
+                _fsync_path(item)
         _fsync_path(stage)
         _swap_in(stage, directory)
     finally:
@@ -157,6 +194,16 @@ def _exchange(first, second):
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(second))
+
+
+def _carry(source, target):
+    """A user's file or folder, hard-linked (copied where links fail) into the next version."""
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+    elif source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    else:
+        _link_or_copy(source, target)
 
 
 def _link_or_copy(source, target):

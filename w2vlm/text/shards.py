@@ -181,6 +181,11 @@ def finish(directory, records, *, tokenizer_config, digest, description, rewrite
                        digest=digest, description=description)
 
 
+def is_shard_file(name):
+    """True for the names w2vlm writes in a shard directory (index, types, shard arrays)."""
+    return name in (INDEX, TYPES) or name.endswith((".ids.npy", ".offsets.npy"))
+
+
 def is_shard_dir(path):
     """True when ``path`` is a local directory holding a shard index."""
     index = os.path.join(str(path), INDEX)
