@@ -1,6 +1,7 @@
 """Atomic file I/O for model directories: JSON, npz without pickle, config.json kinds (temp name, then rename)."""
 
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -57,8 +58,20 @@ def write_text(path, text):
 
 
 def write_json(path, obj):
-    """Atomically write ``obj`` as pretty UTF-8 JSON (Korean kept readable)."""
-    write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    """Atomically write ``obj`` as pretty UTF-8 JSON (Korean kept readable). A NaN or infinite number is
+    written as null: JSON has no such numbers, and no file w2vlm writes may hold them."""
+    write_text(path, json.dumps(finite_json(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+
+
+def finite_json(obj):
+    """``obj`` with every non-finite float (NaN, inf) replaced by None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: finite_json(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(value) for value in obj]
+    return obj
 
 
 def read_json(path):
