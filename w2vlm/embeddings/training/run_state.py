@@ -1,14 +1,12 @@
 """Where a word2vec run stands (epoch, block, loss so far, generator states) so that it can stop and resume exactly."""
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import ArtifactError, TrainingError
+from ...errors import ArtifactError
 from ...history import Epoch
 
-EXPLODED_NATS = 10.0   # per prediction term: p(right label) ~ e^-10 on average means the run has diverged
 SAVED_BEFORE_BLOCK_WORDS = 1 << 17   # the numba path's block size of runs saved before the state recorded it
 
 
@@ -106,18 +104,6 @@ def resume_weights(resume, shape):
         raise ArtifactError(f"the saved vectors have shape {resume.W_in.shape}, the resumed run needs {shape}; "
                             f"resume with the same corpus and options")
     return resume.W_in.copy(), resume.W_out.copy()
-
-
-def check_divergence(block_loss, block_examples, config, epoch):
-    """TrainingError when a block's mean loss is not finite or has exploded (the weights are then useless)."""
-    if block_examples <= 0:
-        return
-    mean = block_loss / block_examples
-    limit = EXPLODED_NATS * (config.negatives + 1)
-    if not math.isfinite(mean) or mean > limit:
-        start = (config.negatives + 1) * math.log(2)
-        raise TrainingError(f"training diverged in epoch {epoch + 1}: loss {mean:.4g} per example (it starts near "
-                            f"{start:.2f}); lower --lr (now {config.lr:g}; 0.025 is usual)")
 
 
 def describe(state, epochs):
