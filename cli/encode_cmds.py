@@ -8,6 +8,7 @@ import click
 from w2vlm import Output
 from w2vlm.text import SHARD_TOKENS, cache, encode_to_directory
 
+from .numbers import Finite
 from .options import corpus_options, load_corpus_and_tokenizer
 from .run_options import guard_outputs
 
@@ -59,7 +60,7 @@ def cache_list(as_json):
 
 
 @cache_group.command("clear")
-@click.option("--older-than", type=click.FloatRange(min=0), default=None, metavar="DAYS",
+@click.option("--older-than", type=Finite(min=0), default=None, metavar="DAYS",
               help="Only entries last used more than DAYS days ago.")
 def cache_clear(older_than):
     """Remove cache entries (all of them, or those unused for --older-than DAYS)."""

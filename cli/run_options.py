@@ -2,12 +2,13 @@
 threads."""
 
 import logging
-import os
 
 import click
 
 from w2vlm import check_outputs, merge_resumed_options
 from w2vlm.errors import ResumeConflict
+
+from .numbers import clamp_to_cores
 
 log = logging.getLogger("w2vlm")
 INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
@@ -41,11 +42,7 @@ def merge_or_usage_error(saved, given, explicit, flags=None):
 
 def clamp_threads(threads):
     """``threads`` limited to this machine's cores, with a warning when that changes it (None stays None)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if threads is not None and threads > cores:
-        log.warning("--threads %d is more than the %d CPU core(s) here; using %d", threads, cores, cores)
-        return cores
-    return threads
+    return clamp_to_cores(threads, "--threads")
 
 
 def tokenizer_spec(config):
