@@ -6,6 +6,7 @@ import click
 
 from w2vlm.text import discover_words as discover, format_user_dict_line, open_corpus
 
+from .numbers import Finite
 from .options import column_options
 
 
@@ -15,7 +16,7 @@ from .options import column_options
               help="Only strings seen at least this often.")
 @click.option("--max-length", type=click.IntRange(min=1), default=10, show_default=True,
               help="Longest candidate, in characters.")
-@click.option("--min-score", type=click.FloatRange(0, 1), default=0.25, show_default=True,
+@click.option("--min-score", type=Finite(0, 1), default=0.25, show_default=True,
               help="Lowest word score (lower: more candidates, more of them not words).")
 @click.option("-k", "--top", type=click.IntRange(min=1), default=None, help="Print only the N best candidates.")
 @click.option("--encoding", default="utf-8", show_default=True, metavar="ENC")

@@ -8,8 +8,10 @@ import click
 
 from w2vlm.embeddings import (UNICODE_ERRORS, WordVectors, detect_format, is_subword_file, read_subword_file,
                               write_projector, write_subword_file)
+from w2vlm import Output
 from w2vlm.text import get_tokenizer
 
+from .run_options import guard_outputs
 from .tables import format_table
 
 MODEL_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -209,18 +211,17 @@ def evaluate_embeddings(model_dir, files, analogies, pairs, method, compose, voc
 @click.pass_obj
 def export(settings, model_dir, file_format, output, replace_spaces):
     """Write the vectors in DIR as a word2vec file that gensim and word2vec.c read, or as Projector TSV files."""
+    if file_format == "projector" and output.exists() and not output.is_dir():
+        raise click.UsageError(f"{output} is a file; --format projector writes a folder")
+    if file_format != "projector" and output.is_dir():
+        raise click.UsageError(f"{output} is a folder; --format {file_format} writes a file")
+    guard_outputs([Output(output, "projector" if file_format == "projector" else "file")], [model_dir])
     vectors = WordVectors.load(model_dir)
     if file_format == "projector":
-        if output.exists() and not output.is_dir():
-            raise click.UsageError(f"{output} is a file; --format projector writes a folder")
         write_projector(vectors, output)
     elif file_format == "w2vlm-subwords":
-        if output.is_dir():
-            raise click.UsageError(f"{output} is a folder; --format {file_format} writes a file")
         write_subword_file(vectors, output)
     else:
-        if output.is_dir():
-            raise click.UsageError(f"{output} is a folder; --format {file_format} writes a file")
         vectors.save_word2vec_format(output, binary=file_format == "word2vec-binary", space_replacement=replace_spaces)
     if not settings.quiet:
         click.echo(f"wrote {len(vectors):,} vectors of {vectors.dim} dims to {output} ({file_format})")
@@ -241,6 +242,7 @@ def export(settings, model_dir, file_format, output, replace_spaces):
 def import_vectors(settings, vectors_file, output, binary, unicode_errors, limit, tokenizer, pos):
     """Bring pretrained vectors in as a model DIR for similar/analogy/evaluate: word2vec text or binary, fastText
     .vec (text), or a `w2vlm export --format w2vlm-subwords` file (with its n-gram vectors)."""
+    guard_outputs([Output(output, "embeddings")], [vectors_file])
     tokenizer_config = None
     if tokenizer is not None:
         tokenizer_config = get_tokenizer(tokenizer, pos=pos).config()

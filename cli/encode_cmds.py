@@ -5,9 +5,12 @@ import time
 
 import click
 
+from w2vlm import Output
 from w2vlm.text import SHARD_TOKENS, cache, encode_to_directory
 
+from .numbers import Finite
 from .options import corpus_options, load_corpus_and_tokenizer
+from .run_options import guard_outputs
 
 
 @click.command("encode")
@@ -23,6 +26,7 @@ def encode(settings, corpus, output, shard_tokens, **text_options):
 
     Encode on a cluster once (--scheduler), then train on one machine: `w2vlm train-embeddings DIR`.
     """
+    guard_outputs([Output(output, "shards")], [*corpus, text_options.get("user_dict")])
     corpus_obj, tokenizer = load_corpus_and_tokenizer(list(corpus), **text_options)
     index = encode_to_directory(corpus_obj, tokenizer, output, workers=text_options["workers"],
                                 scheduler=text_options.get("scheduler"), progress=not settings.quiet,
@@ -56,7 +60,7 @@ def cache_list(as_json):
 
 
 @cache_group.command("clear")
-@click.option("--older-than", type=click.FloatRange(min=0), default=None, metavar="DAYS",
+@click.option("--older-than", type=Finite(min=0), default=None, metavar="DAYS",
               help="Only entries last used more than DAYS days ago.")
 def cache_clear(older_than):
     """Remove cache entries (all of them, or those unused for --older-than DAYS)."""

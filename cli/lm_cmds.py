@@ -6,14 +6,15 @@ import logging
 import click
 import numpy as np
 
-from w2vlm import backend, check_file_output, write_metrics
+from w2vlm import Output, backend, write_metrics
 from w2vlm.embeddings import WordVectors
-from w2vlm.lm import generate_text, load_lm, score_perplexity, stream_text, train_lm
+from w2vlm.lm import MAX_GENERATE_LENGTH, generate_text, load_lm, score_perplexity, stream_text, train_lm
 from w2vlm.text import open_corpus
 
+from .numbers import SEED, Finite
 from .options import column_options, corpus_options, given_tokenizer, open_inputs, parallel_options
 from .plot_cmds import draw_curves, plot_option
-from .run_options import INTERRUPTED, clamp_threads, explicit_options, given_options
+from .run_options import INTERRUPTED, clamp_threads, explicit_options, given_options, guard_outputs
 
 logger = logging.getLogger("w2vlm")
 
@@ -29,20 +30,20 @@ logger = logging.getLogger("w2vlm")
 @click.option("--layers", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--embed-size", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--hidden-size", type=click.IntRange(min=1), default=100, show_default=True)
-@click.option("--dropout", type=click.FloatRange(0, 1, max_open=True), default=0.0, show_default=True)
+@click.option("--dropout", type=Finite(0, 1, max_open=True), default=0.0, show_default=True)
 @click.option("--dropout-kind", type=click.Choice(["standard", "locked"]), default="standard", show_default=True)
 @click.option("--tie-weights/--no-tie-weights", default=False, show_default=True,
               help="Output layer shares the embedding matrix (needs --embed-size = --hidden-size).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--bptt", type=click.IntRange(min=1), default=35, show_default=True)
 @click.option("--optimizer", type=click.Choice(["sgd", "adam"]), default="sgd", show_default=True)
-@click.option("--lr", type=click.FloatRange(0, 1000, min_open=True), default=None,
+@click.option("--lr", type=Finite(0, 1000, min_open=True), default=None,
               help="Learning rate, divided by 4 after an epoch without validation improvement [sgd: 20, adam: 0.002].")
-@click.option("--min-lr", type=click.FloatRange(min=0), default=None,
+@click.option("--min-lr", type=Finite(min=0), default=None,
               help="The lr decay stops here [default: lr / 1000].")
 @click.option("--patience", type=click.IntRange(min=0), default=0, show_default=True,
               help="Stop after N epochs without validation improvement (0: train all --epochs).")
-@click.option("--clip", type=click.FloatRange(min=0), default=0.25, show_default=True,
+@click.option("--clip", type=Finite(min=0), default=0.25, show_default=True,
               help="Max global gradient norm (0: no clipping).")
 @click.option("--epochs", type=click.IntRange(min=1), default=4, show_default=True,
               help="Total epochs (with --resume: including the completed ones).")
@@ -84,8 +85,9 @@ def train_lm_command(ctx, corpus, output, valid, test, cell, layers, embed_size,
     if not output:
         raise click.UsageError("give the model directory with -o/--output (or --resume DIR)")
     backend.set_threads(clamp_threads(threads))
-    if metrics:
-        check_file_output(metrics)
+    guard_outputs([Output(output, "lm", replaces=resume), Output(metrics, what="--metrics file"),
+                   Output(plot, what="--plot picture")],
+                  [*corpus, valid, test, init_embeddings, resume, corpus_opts.get("user_dict")])
     corpus_obj, tokenizer = open_inputs(list(corpus), **corpus_opts) if corpus or not resume else (None, None)
     if resume:   # the resumed run keeps its own tokenizer; a given one must be the same
         tokenizer = given_tokenizer(**corpus_opts) if explicit_options(ctx, ["tokenizer", "pos"]) else None
@@ -161,11 +163,12 @@ def perplexity(settings, model_dir, corpus, split, batch_size, bptt, encoding, e
 @click.command("generate")
 @click.argument("model_dir", metavar="DIR", type=click.Path(file_okay=False))
 @click.option("--prompt", default="", help="Text to continue (tokenized with the model's tokenizer).")
-@click.option("--length", type=click.IntRange(min=0), default=50, show_default=True, help="Tokens to generate.")
-@click.option("--temperature", type=click.FloatRange(min=0), default=1.0, show_default=True, help="0: greedy.")
+@click.option("--length", type=click.IntRange(0, MAX_GENERATE_LENGTH), default=50, show_default=True,
+              help=f"Tokens to generate (at most {MAX_GENERATE_LENGTH:,}).")
+@click.option("--temperature", type=Finite(min=0), default=1.0, show_default=True, help="0: greedy.")
 @click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="0: no limit.")
-@click.option("--top-p", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True)
-@click.option("--seed", type=int, default=None, help="Sampling seed (default: the global --seed).")
+@click.option("--top-p", type=Finite(0, 1, min_open=True), default=1.0, show_default=True)
+@click.option("--seed", type=SEED, default=None, help="Sampling seed, 0 to 2**32-1 (default: the global --seed).")
 @click.option("--stop-at-eos", is_flag=True, help="Stop at the end of the first line.")
 @click.option("--skip", multiple=True, help="Token never to generate, e.g. --skip '<unk>' (repeatable).")
 @click.option("--stream", is_flag=True, help="Print the text as tokens are drawn (words appear once settled).")

@@ -9,6 +9,8 @@ import click
 from w2vlm import __version__
 from w2vlm.errors import ResumeConflict, W2VLMError
 
+from .numbers import SEED
+
 
 @dataclass
 class Settings:
@@ -61,7 +63,8 @@ def _one_line(exc):
 @click.group(cls=W2VLMGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--device", type=click.Choice(["cpu", "gpu", "auto"]), default="cpu", show_default=True,
               help="Where models run: cpu (NumPy), gpu (CuPy) or auto (gpu when CuPy sees a CUDA device).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed for weights, sampling and generation.")
+@click.option("--seed", type=SEED, default=0, show_default=True,
+              help="Random seed for weights, sampling and generation (0 to 2**32-1).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or log messages; results only.")
 @click.option("--no-fused", "no_fused", is_flag=True,
               help="Run the plain layered reference instead of the fused kernels (numba on cpu, CUDA on gpu).")

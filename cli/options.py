@@ -7,6 +7,12 @@ from w2vlm.errors import TokenizerError
 from w2vlm.text import (EncodedCorpus, available_tokenizers, encode_corpus, get_tokenizer, is_shard_dir, open_corpus,
                         parse_tokenizer_spec, read_user_dict, tokenizer_from_config)
 
+from .numbers import cores_callback
+from .run_options import explicit_options
+
+# how text is read and tokenized: a shard directory was read and tokenized when it was encoded
+SHARD_IGNORED = ("encoding", "errors", "normalize", "tokenizer", "pos", "user_dict", "column", "delimiter")
+
 
 class TokenizerSpec(click.ParamType):
     """A tokenizer name, optionally with options (``okt:norm=true,stem=true``); unknown names are usage errors."""
@@ -72,9 +78,9 @@ def corpus_options(command):
 def parallel_options(command):
     """Add --workers and --scheduler (tokenizing here in parallel, or on Dask) to a command."""
     options = [
-        click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+        click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, callback=cores_callback,
                      help="Parallel tokenization (kiwi threads; spawn-started processes for mecab and KoNLPy; "
-                          "with --scheduler local: Dask worker processes)."),
+                          "with --scheduler local: Dask worker processes); at most the usable CPU cores."),
         click.option("--scheduler", default=None, metavar="local|ADDRESS",
                      help="Tokenize on Dask: 'local' starts a LocalCluster of --workers processes; an address "
                           "(tcp://host:8786) uses a running cluster. Needs pip install 'w2vlm[distributed]'."),
@@ -118,8 +124,23 @@ def open_inputs(specs, **text_options):
     specs = list(specs or ())
     if len(specs) == 1 and is_shard_dir(specs[0]):
         encoded = EncodedCorpus.load(specs[0])
+        _refuse_text_options(specs[0], encoded.tokenizer_config)
         return encoded, tokenizer_from_config(encoded.tokenizer_config)
     return load_corpus_and_tokenizer(specs, **text_options)
+
+
+def _refuse_text_options(directory, tokenizer_config):
+    """A shard directory is already decoded and tokenized: options about reading or tokenizing text would be
+    silently ignored there, so the ones the user gave are refused."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    given = sorted(explicit_options(ctx, [name for name in SHARD_IGNORED if name in ctx.params]))
+    if given:
+        names = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise click.UsageError(f"{names} cannot apply to {directory}: it holds shards already tokenized (with "
+                               f"{tokenizer_config.get('name')}); leave {'it' if len(given) == 1 else 'them'} out, "
+                               f"or encode the text again with `w2vlm encode ... {names.split(', ')[0]} ...`")
 
 
 def encode_inputs(specs, *, progress=True, **text_options):

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
-from w2vlm import read_json
+from w2vlm import Output, read_json
 from w2vlm.embeddings import WordVectors
 from w2vlm.errors import PlotError
 from w2vlm.plot import (check_output_path, choose_words, metrics_kind, plot_training_curves, plot_word_map,
                         read_analogy_pairs, require_matplotlib)
+
+from .run_options import guard_outputs
 
 log = logging.getLogger("w2vlm")
 
@@ -69,6 +71,7 @@ def plot_vectors(settings, model_dir, output, words, top, analogies, max_pairs, 
     words = _word_list(words)
     if not words and top is None and analogies is None:
         raise click.UsageError("say which words to draw: --words W,W,..., --top N or --analogies FILE")
+    guard_outputs([Output(output, what="picture")], [model_dir, analogies, font])
     vectors = WordVectors.load(model_dir)
     pairs = read_analogy_pairs(analogies) if analogies else ()
     chosen = choose_words(vectors, words=words, top=top, pairs=pairs, max_pairs=max_pairs)
@@ -97,6 +100,7 @@ def plot_metrics(settings, metrics_file, output, title):
     """Draw the training curves of a --metrics file from train-embeddings (loss, words/s per epoch) or train-lm
     (train and validation perplexity, best epoch, learning rate)."""
 
+    guard_outputs([Output(output, what="picture")], [metrics_file])
     metrics = read_json(metrics_file)
     kind = metrics_kind(metrics)
     plot_training_curves(metrics, output, title=title)

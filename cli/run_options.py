@@ -1,12 +1,21 @@
-"""Helpers the train commands share: which options the user gave, the exit code of Ctrl-C, threads."""
+"""Helpers the commands share: the output guard, which options the user gave, the exit code of Ctrl-C, threads."""
 
 import logging
-import os
 
 import click
 
+from w2vlm import check_outputs
+
+from .numbers import clamp_to_cores
+
 log = logging.getLogger("w2vlm")
 INTERRUPTED = 130   # the shell's code for a run stopped by Ctrl-C (128 + SIGINT)
+
+
+def guard_outputs(outputs, inputs=()):
+    """check_outputs for the running command: every output checked before any work, the directory outputs held
+    against a second run until the command ends."""
+    return click.get_current_context().with_resource(check_outputs(outputs, inputs))
 
 
 def explicit_options(ctx, names):
@@ -34,8 +43,4 @@ def given_options(ctx, options, renamed=None):
 
 def clamp_threads(threads):
     """``threads`` limited to this machine's cores, with a warning when that changes it (None stays None)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if threads is not None and threads > cores:
-        log.warning("--threads %d is more than the %d CPU core(s) here; using %d", threads, cores, cores)
-        return cores
-    return threads
+    return clamp_to_cores(threads, "--threads")

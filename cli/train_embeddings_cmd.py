@@ -6,14 +6,16 @@ from pathlib import Path
 
 import click
 
-from w2vlm import StopRequest, backend, check_file_output, write_metrics
+from w2vlm import Output, StopRequest, backend, write_metrics
 from w2vlm.embeddings import train_embeddings
 
+from .numbers import Finite
 from .options import corpus_options, given_tokenizer, open_inputs
 from .plot_cmds import draw_curves, plot_option
-from .run_options import INTERRUPTED, clamp_threads, explicit_options, given_options
+from .run_options import INTERRUPTED, clamp_threads, explicit_options, given_options, guard_outputs
 
 log = logging.getLogger("w2vlm")
+SUBWORD_OPTIONS = ("min_n", "max_n", "min_char_n", "max_char_n", "buckets", "subword_updates")
 
 
 @click.command("train-embeddings")
@@ -27,18 +29,18 @@ log = logging.getLogger("w2vlm")
               help="Context words on each side (at most; see --fixed-window).")
 @click.option("--negatives", type=click.IntRange(min=1), default=5, show_default=True,
               help="Negative samples per prediction.")
-@click.option("--ns-exponent", type=float, default=0.75, show_default=True,
+@click.option("--ns-exponent", type=Finite(-10, 10), default=0.75, show_default=True,
               help="Negatives are drawn with probability count**ns_exponent.")
 @click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True,
               help="Drop words seen fewer times (before windows are formed, as gensim does).")
 @click.option("--max-vocab", type=click.IntRange(min=2), default=None, help="Keep only the N most frequent words.")
-@click.option("--sample", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+@click.option("--sample", type=Finite(min=0), default=1e-3, show_default=True,
               help="Subsampling threshold for frequent words (0 = off).")
 @click.option("--fixed-window", is_flag=True, help="Always use the whole window (default: shrink it at random "
                                                    "per word, as word2vec.c and gensim do).")
-@click.option("--lr", type=click.FloatRange(0, 1, min_open=True), default=0.025, show_default=True,
+@click.option("--lr", type=Finite(0, 1, min_open=True), default=0.025, show_default=True,
               help="Start learning rate, decayed linearly to --min-lr over all epochs.")
-@click.option("--min-lr", type=click.FloatRange(min=0), default=0.0001, show_default=True)
+@click.option("--min-lr", type=Finite(min=0), default=0.0001, show_default=True)
 @click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
               help="CPU training threads (Hogwild, like gensim's workers).")
@@ -96,14 +98,16 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
         output = output or resume
     elif not corpus:
         options["epochs"], options["min_count"] = _small_corpus_defaults(epochs, min_count)
+    if resume is None and subwords is None:
+        _refuse_subword_options(ctx)
     if output is None:
         raise click.UsageError("give the output directory with -o/--output (or --resume DIR)")
     if "threads" in options:
         options["threads"] = clamp_threads(options["threads"])
         backend.set_threads(options["threads"])   # at the edge: the library never sets process-wide threads
     xp = backend.get_xp(settings.device)
-    if metrics is not None:
-        check_file_output(metrics)
+    guard_outputs([Output(output, "embeddings", replaces=resume), Output(metrics, what="--metrics file"),
+                   Output(plot, what="--plot picture")], [*corpus, resume, text_options.get("user_dict")])
     source, tokenizer = open_inputs(corpus, **text_options) if corpus or resume is None else (None, None)
     if resume is not None:   # the resumed run keeps its own tokenizer; a given one must be the same
         tokenizer = given_tokenizer(**text_options) if explicit_options(ctx, ["tokenizer", "pos"]) else None
@@ -135,6 +139,15 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
         f" and {len(vectors.subwords.buckets):,} {vectors.subwords.scheme.kind} n-gram vectors"
     click.echo(f"saved {len(vectors):,} word vectors x {vectors.dim}{ngrams} to {output} "
                f"(loss {history.loss:.4f}, {history.words_per_sec:,.0f} words/s, {history.train_seconds:.1f}s)")
+
+
+def _refuse_subword_options(ctx):
+    """Subword options given without --subwords would be ignored: a usage error names them."""
+    given = sorted(explicit_options(ctx, SUBWORD_OPTIONS))
+    if given:
+        names = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise click.UsageError(f"{names} only apply{'' if len(given) > 1 else 's'} to subword models; add "
+                               f"--subwords jamo|char|jamo+char, or leave {'them' if len(given) > 1 else 'it'} out")
 
 
 def _small_corpus_defaults(epochs, min_count):

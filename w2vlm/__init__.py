@@ -9,10 +9,12 @@ from .atomic_files import load_config, read_json, write_json
 from .history import Epoch, History, write_metrics
 from .interrupt import DeferInterrupt, StopRequest
 from .model_dir import check_file_output, check_output
+from .outputs import Output, OutputLease, check_outputs
 from .resume import check_same_corpus, merge_options
 from .resume_record import ResumeRecord
 from .version import __version__
 
 __all__ = ["__version__", "load_config", "read_json", "write_json", "check_output", "check_file_output",
+           "Output", "OutputLease", "check_outputs",
            "check_same_corpus", "merge_options", "ResumeRecord", "DeferInterrupt", "StopRequest", "Epoch", "History",
            "write_metrics"]

@@ -1,6 +1,7 @@
 """Atomic file I/O for model directories: JSON, npz without pickle, config.json kinds (temp name, then rename)."""
 
 import json
+import math
 import os
 import tempfile
 import zipfile
@@ -11,6 +12,7 @@ import numpy as np
 
 from .backend import to_cpu
 from .errors import ArtifactError
+from .temp_files import TEMP_TAG, remove_strays, temp_prefix
 from .version import __version__
 
 CONFIG = "config.json"
@@ -42,12 +44,12 @@ def restore_backup(directory):
 
 
 def atomic_write(path, write):
-    """Call ``write(file_object)`` on a temp file beside ``path``, then rename it into place."""
+    """Call ``write(file_object)`` on a temp file beside ``path``, then rename it into place. Only temp files of
+    killed w2vlm writers are cleared first (their names carry w2vlm's tag and a pid that is gone)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stray in path.parent.glob(f".{path.name}.*.tmp"):   # left by a writer that was killed
-        stray.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_strays(path.parent.glob(f".{glob_escape(path.name)}{TEMP_TAG}*.tmp"))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=".tmp")
     try:
         os.fchmod(fd, 0o666 & ~current_umask())  # mkstemp makes 0600 files; artifacts get the usual permissions
         with os.fdopen(fd, "wb") as handle:
@@ -63,6 +65,11 @@ def atomic_write(path, write):
         raise
 
 
+def glob_escape(name):
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in name)
+
+
 def write_bytes(path, data):
     """Atomically write bytes."""
     atomic_write(path, lambda handle: handle.write(data))
@@ -74,8 +81,20 @@ def write_text(path, text):
 
 
 def write_json(path, obj):
-    """Atomically write ``obj`` as pretty UTF-8 JSON (Korean kept readable)."""
-    write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    """Atomically write ``obj`` as pretty UTF-8 JSON (Korean kept readable). A NaN or infinite number is
+    written as null: JSON has no such numbers, and no file w2vlm writes may hold them."""
+    write_text(path, json.dumps(finite_json(obj), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+
+
+def finite_json(obj):
+    """``obj`` with every non-finite float (NaN, inf) replaced by None."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {key: finite_json(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(value) for value in obj]
+    return obj
 
 
 def read_json(path):

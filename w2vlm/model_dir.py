@@ -2,7 +2,6 @@
 
 import ctypes
 import errno
-import json
 import os
 import shutil
 import uuid
@@ -10,9 +9,9 @@ from pathlib import Path
 
 from .atomic_files import KIND_NAMES, backup_name, current_umask, restore_backup
 from .errors import ArtifactError
+from .temp_files import STAGE_TAG, TEMP_TAG, is_stray, remove_strays
 
 MODEL_FILES = frozenset({"config.json", "vocab.json", "params.npz", "vectors.txt", "vectors.bin", "resume.npz"})
-_STAGE_TAG = ".w2vlm-stage-"
 _RENAME_EXCHANGE = 2   # linux/fs.h
 _AT_FDCWD = -100
 
@@ -20,7 +19,7 @@ _AT_FDCWD = -100
 def staging_name(directory):
     """A fresh sibling path for building the next version of ``directory``."""
     directory = Path(directory)
-    return directory.with_name(f".{directory.name}{_STAGE_TAG}{uuid.uuid4().hex[:12]}.tmp")
+    return directory.with_name(f".{directory.name}{STAGE_TAG}{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
 
 
 def recover(directory):
@@ -32,16 +31,16 @@ def recover(directory):
     if backup.is_dir():
         shutil.rmtree(backup, ignore_errors=True)
     if directory.parent.is_dir():
-        for stray in directory.parent.glob(f".{directory.name}{_STAGE_TAG}*.tmp"):
-            shutil.rmtree(stray, ignore_errors=True)
+        for stray in directory.parent.glob(f".{directory.name}{STAGE_TAG}*.tmp"):
+            if is_stray(stray):
+                shutil.rmtree(stray, ignore_errors=True)
     if directory.is_dir():
-        for stray in directory.glob(".*.tmp"):
-            if stray.is_file():
-                stray.unlink(missing_ok=True)
+        remove_strays(directory.glob(f".*{TEMP_TAG}*.tmp"))
 
 
 def existing_kind(directory):
     """The ``kind`` in ``directory``/config.json, or None when it has no readable one."""
+    import json
     try:
         with open(Path(directory) / "config.json", encoding="utf-8") as handle:
             config = json.load(handle)
@@ -52,12 +51,12 @@ def existing_kind(directory):
 
 def check_output(directory, kind):
     """Refuse, before any work, an output that is a file, an unwritable place, a model of another kind, or a
-    directory with files that are not a w2vlm model. An empty or same-kind directory is fine (replaced whole)."""
+    directory with files that are not a w2vlm model. An empty or same-kind directory is fine: its model files
+    are replaced whole, every other file in it is kept. Nothing on disk changes here."""
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise ArtifactError(f"{directory} is a file, not a model directory; choose another -o/--output")
     if directory.is_dir():
-        recover(directory)
         found = existing_kind(directory)
         entries = [p.name for p in directory.iterdir()]
         if found is not None and found != kind:
@@ -92,10 +91,11 @@ def check_file_output(path, what="--metrics file"):
     check_writable(path, what)
 
 
-def write_directory(directory, write, keep=()):
+def write_directory(directory, write, keep=(), ours=MODEL_FILES.__contains__):
     """Build the next version of ``directory`` with ``write(staging_dir)``, carry over the files named in ``keep``
-    from the current version (hard links), fsync everything, then swap it in: a kill at any moment leaves
-    either the complete old directory or the complete new one."""
+    and every entry that w2vlm did not write (``ours(name)`` is False: the user's notes, plots) from the current
+    version (hard links), fsync everything, then swap it in: a kill at any moment leaves either the complete old
+    directory or the complete new one."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     recover(directory)
@@ -108,8 +108,12 @@ def write_directory(directory, write, keep=()):
             source = directory / name
             if source.is_file() and not (stage / name).exists():
                 _link_or_copy(source, stage / name)
+        for source in (directory.iterdir() if directory.is_dir() else ()):
+            if not ours(source.name) and not is_stray(source) and not (stage / source.name).exists():
+                _carry(source, stage / source.name)
         for item in stage.iterdir():
-            _fsync_path(item)
+            if not item.is_symlink():
+                _fsync_path(item)
         _fsync_path(stage)
         _swap_in(stage, directory)
     finally:
@@ -143,6 +147,16 @@ def _exchange(first, second):
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(second))
+
+
+def _carry(source, target):
+    """A user's file or folder, hard-linked (copied where links fail) into the next version."""
+    if source.is_dir() and not source.is_symlink():
+        shutil.copytree(source, target, symlinks=True, copy_function=_link_or_copy)
+    elif source.is_symlink():
+        os.symlink(os.readlink(source), target)
+    else:
+        _link_or_copy(source, target)
 
 
 def _link_or_copy(source, target):

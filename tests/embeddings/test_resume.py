@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.embeddings.test_train import topic_corpus
-from w2vlm.embeddings.training.run_state import check_divergence
+from w2vlm.divergence import DivergenceGuard
 from w2vlm.embeddings.training.stream import ArrayStream
 from w2vlm.embeddings.train import Word2VecConfig, train_word2vec, train_word2vec_stream
 from w2vlm.errors import ArtifactError, TrainingError
@@ -138,10 +138,11 @@ def test_learning_rate_range(lr):
 
 def test_exploding_or_nan_loss_is_a_training_error():
     config = _config("cbow")
-    check_divergence(4.0 * 10, 10, config, 0)   # normal: about (negatives + 1) * ln 2 per example
+    guard = DivergenceGuard.for_word2vec(config)
+    guard.check(4.0, "in epoch 1")   # normal: about (negatives + 1) * ln 2 per example
     for loss in (float("nan"), float("inf"), 1e4):
         with pytest.raises(TrainingError, match="diverged in epoch 2.*lower --lr"):
-            check_divergence(loss * 10, 10, config, 1)
+            guard.check(loss, "in epoch 2")
 
 
 def test_diverging_training_stops_with_a_training_error():

@@ -56,7 +56,10 @@ def test_select_a_column_by_name_index_and_delimiter(tmp_path):
     headless = write_tsv(tmp_path / "headless.txt", header=False).read_text(encoding="utf-8")
     assert lines_of(0, headless)[0] == "9976970"  # no header: the first line is data
     csv_text = 'id,text\n1,"영화가, 좋다"\n2,"그냥 ""그럭저럭"""\n3\n'
-    assert lines_of("text", csv_text) == ["영화가, 좋다", '그냥 "그럭저럭"', ""]
+    assert lines_of("text", csv_text) == ["영화가, 좋다", '그냥 "그럭저럭"']   # the short row "3" is skipped
+    with pytest.raises(CorpusError, match="corpus:4: 1 field"):   # ... and refused under --errors strict
+        list(pick_column(enumerate(csv_text.splitlines(), 1), plan_column(csv_text.splitlines(), "text"),
+                         strict=True))
     assert lines_of("text", "id;text\n1;좋다\n", delimiter=";") == ["좋다"]
     # a byte range after the file's start has no header line to drop
     plan = plan_column(tsv.splitlines(), "document")

@@ -123,15 +123,15 @@ def test_cache_list_and_clear_older_than(tmp_path, corpus):
     enc2 = encode_corpus(other, ws, cache_dir=tmp_path, progress=False)
     old = time.time() - 10 * 86400
     os.utime(enc.directory / "index.json", (old, old))
-    legacy = tmp_path / "encoded" / "0123.npz"
+    legacy = tmp_path / "encoded" / ("0123" * 8 + ".npz")
     legacy.write_bytes(b"x" * 10)   # an entry of the old format
     os.utime(legacy, (old - 86400, old - 86400))
     entries = cache.list_entries(tmp_path)
-    assert [e["key"] for e in entries] == [enc2.directory.name, enc.directory.name, "0123"]
+    assert [e["key"] for e in entries] == [enc2.directory.name, enc.directory.name, "0123" * 8]
     assert entries[0]["n_tokens"] == 3 and entries[0]["tokenizer"] == "whitespace" and entries[0]["bytes"] > 0
     assert entries[2]["status"] == "old format"
     removed = cache.clear(tmp_path, older_than_days=5)
-    assert {e["key"] for e in removed} == {enc.directory.name, "0123"}
+    assert {e["key"] for e in removed} == {enc.directory.name, "0123" * 8}
     assert [e["key"] for e in cache.list_entries(tmp_path)] == [enc2.directory.name]
     assert encode_corpus(other, ws, cache_dir=tmp_path, progress=False).cache_hit
     assert len(cache.clear(tmp_path)) == 1 and cache.list_entries(tmp_path) == []

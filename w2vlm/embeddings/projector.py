@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic_files import atomic_write, write_text
+from ..outputs import PROJECTOR_MARK
 
 VECTORS_TSV = "vectors.tsv"
 METADATA_TSV = "metadata.tsv"
@@ -30,8 +31,8 @@ def escape_tsv_field(text):
 def write_projector(vectors, directory):
     """Write ``directory/vectors.tsv`` (one row per word: tab-separated floats with 6 significant digits, plenty
     for a picture) and ``directory/metadata.tsv`` (a ``word<TAB>count`` header, then one row per word in the same
-    order; the count is empty for vectors imported without counts). Both are written atomically; returns the
-    two paths."""
+    order; the count is empty for vectors imported without counts). Both are written atomically, with an empty
+    ``.w2vlm-projector`` mark that tells the output guard w2vlm wrote them; returns the two paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     vectors_path, metadata_path = directory / VECTORS_TSV, directory / METADATA_TSV
@@ -41,4 +42,5 @@ def write_projector(vectors, directory):
     counts = [""] * len(vectors) if vectors.counts is None else [str(int(c)) for c in vectors.counts]
     rows = ["word\tcount"] + [f"{escape_tsv_field(word)}\t{count}" for word, count in zip(vectors.words, counts)]
     write_text(metadata_path, "\n".join(rows) + "\n")
+    write_text(directory / PROJECTOR_MARK, "")
     return vectors_path, metadata_path

@@ -21,7 +21,8 @@ from ..nn.fused import self_checked
 from ..text.vocab import Vocab
 from .kernels import word2vec_gpu
 from .cbow import MODELS, init_weights
-from .training.run_state import check_divergence, restore, resume_weights, snapshot
+from ..divergence import DivergenceGuard
+from .training.run_state import restore, resume_weights, snapshot
 from .training.runners import FastRun, ReferenceRun, RunSetup, learning_rate
 from .training.sampling import UnigramSampler, keep_probabilities
 from .training.stream import ArrayStream, CorpusStream
@@ -151,6 +152,7 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
              " with subwords" if subword_rows is not None else "", f"{n_words:,}", f"{len(counts):,}", config.dim,
              config.epochs, type(trainer).describe(config, xp))
     start = restore(resume, trainer, history) if resume is not None else None
+    guard = DivergenceGuard.for_word2vec(config)
     for epoch in range(start.epoch if start else 0, config.epochs):
         part = start if start is not None and epoch == start.epoch else None
         start = None
@@ -160,7 +162,8 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
         loss_sum, examples = (part.loss_sum, part.examples) if part else (0.0, 0)
         blocks = trainer.epoch(epoch, part.position) if part and part.position else trainer.epoch(epoch)
         for done, block_loss, block_examples in blocks:
-            check_divergence(block_loss, block_examples, config, epoch)
+            if block_examples > 0:
+                guard.check(block_loss / block_examples, f"in epoch {epoch + 1}", "nothing was saved")
             loss_sum += block_loss
             examples += block_examples
             elapsed = max(time.perf_counter() - began, 1e-9)

@@ -69,7 +69,8 @@ def detect_binary(path):
         split = _split_text_line(first.decode("utf-8"), dim)
         if split is None:
             return True
-        np.asarray(split[1], dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.asarray(split[1], dtype=np.float32)
     except (UnicodeDecodeError, ValueError):
         return True
     return False
@@ -128,9 +129,14 @@ def _read_text(lines, path, header, unicode_errors, limit):
         size, dim = header
         size = size if limit is None else min(size, limit)
         rows = _Collector(size, dim)
-    count = 0
+    count, announced = 0, None if header is None else header[0]
     for line_no, raw in enumerate(lines, start=1 if header is None else 2):
         if count == size or (header is None and limit is not None and count == limit):
+            if limit is None and raw.strip():   # the header promised fewer rows than the file holds
+                raise ArtifactError(f"{path}: line {line_no} is a vector past the {announced:,} that the header "
+                                    f"announces; fix the header's count")
+            if limit is None:
+                continue
             break
         text = _decode(raw, unicode_errors, path, f"line {line_no}")
         if not text.strip():
@@ -138,10 +144,10 @@ def _read_text(lines, path, header, unicode_errors, limit):
         split = _split_text_line(text, dim)
         if split is not None and dim is None:
             dim = len(split[1])
-        try:
-            vector = np.asarray(split[1], dtype=np.float32) if split and split[1] else None
-        except ValueError:
-            vector = None
+        if split is not None and " " in split[0]:   # more numbers than the header's (or first line's) dimension
+            raise ArtifactError(f"{path}: line {line_no} holds more than {dim} numbers after the word; the "
+                                f"{'header' if header else 'first line'} says {dim} dimensions")
+        vector = _numbers(split[1], path, line_no) if split and split[1] else None
         if vector is None:
             raise ArtifactError(f"{path}: line {line_no} is not a word followed by {dim or 'some'} numbers; "
                                 "is this a word2vec text file (binary files need --binary)?")
@@ -163,6 +169,23 @@ def _read_text(lines, path, header, unicode_errors, limit):
     return rows.result(path)
 
 
+def _numbers(fields, path, line_no):
+    """float32 values of one row, or None when a field is not a number; NaN, inf and overflow are refused."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            vector = np.asarray(fields, dtype=np.float32)
+        except ValueError:
+            return None
+    _check_finite(vector, path, f"line {line_no}")
+    return vector
+
+
+def _check_finite(vector, path, where):
+    if not np.isfinite(vector).all():
+        raise ArtifactError(f"{path}: {where} holds NaN, inf or a number too large for float32; such vectors "
+                            f"cannot be imported")
+
+
 def _read_binary(handle, path, header, unicode_errors, limit):
     size, dim = header
     size = size if limit is None else min(size, limit)
@@ -180,7 +203,9 @@ def _read_binary(handle, path, header, unicode_errors, limit):
             continue
         raw_word = buffer[start:space].lstrip(b"\n")  # word2vec.c ends each vector with a newline; gensim doesn't
         word = _decode(raw_word, unicode_errors, path, f"word {count + 1}")
-        rows.add(word, np.frombuffer(buffer, dtype=_FLOAT, count=dim, offset=space + 1))
+        vector = np.frombuffer(buffer, dtype=_FLOAT, count=dim, offset=space + 1)
+        _check_finite(vector, path, f"vector {count + 1} ({word!r})")
+        rows.add(word, vector)
         start = space + 1 + width
         count += 1
     return rows.result(path)

@@ -3,7 +3,7 @@
 from ..history import History
 from .checkpoint import LanguageModel, load_lm, save_lm
 from .evaluate import Perplexity, count_characters, perplexity, score_stream
-from .generate import generate_text, stream_text
+from .generate import MAX_GENERATE_LENGTH, generate_text, stream_text
 from .model import LMConfig, RNNLM
 from .protocol import LMProtocol
 from .recipe import train_lm
@@ -12,4 +12,4 @@ from .train import TrainConfig
 
 __all__ = ["LMConfig", "RNNLM", "LMProtocol", "TrainConfig", "History", "train_lm", "LanguageModel",
            "load_lm", "save_lm", "Perplexity", "count_characters", "perplexity", "score_stream", "score_perplexity",
-           "TextPerplexity", "generate_text", "stream_text"]
+           "TextPerplexity", "generate_text", "stream_text", "MAX_GENERATE_LENGTH"]

@@ -1,6 +1,7 @@
 """Text generation from a language model: temperature, top-k and nucleus (top-p) sampling (Holtzman et al. 2020)."""
 
 import logging
+import math
 import os
 
 import numpy as np
@@ -9,6 +10,7 @@ from ..backend import array_module, to_cpu
 from ..errors import TrainingError, UnknownWordError
 
 logger = logging.getLogger("w2vlm")
+MAX_GENERATE_LENGTH = 100_000   # tokens per call: the ids and the text are held in memory
 
 
 def encode_prompt(text, tokenizer, vocab):
@@ -58,8 +60,9 @@ def iter_generated_ids(model, prompt_ids, start_id, length, rng, temperature=1.0
                        skip_ids=(), stop_id=None):
     """Yield up to ``length`` new ids, one as soon as it is drawn, after ``[start_id] + prompt_ids`` (the start
     id marks a line start). Stops early after drawing ``stop_id`` (e.g. ``<eos>``), which is yielded."""
-    if length < 0 or temperature < 0 or top_k < 0 or not 0 < top_p <= 1:
-        raise TrainingError("--length, --temperature and --top-k must be >= 0 and --top-p in (0, 1]")
+    if not (0 <= length <= MAX_GENERATE_LENGTH and 0 <= temperature < math.inf and top_k >= 0 and 0 < top_p <= 1):
+        raise TrainingError(f"--length must be 0 to {MAX_GENERATE_LENGTH:,}, --temperature a finite number >= 0, "
+                            f"--top-k >= 0 and --top-p in (0, 1]")
     xp = array_module(model.params[0])
     model.eval()
     model.reset_state()

@@ -6,6 +6,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 
 from ..backend import array_module
+from ..divergence import DivergenceGuard
 from ..errors import TrainingError
 from ..history import Epoch, History
 from ..interrupt import DeferInterrupt
@@ -71,7 +72,9 @@ def train(model, train_ids, valid_ids, config, *, start_id, test_ids=None, check
     ``checkpoint.load_resume`` returned: training continues after its last completed epoch, as if never stopped.
     ``stop()`` is asked after every step and every epoch: True ends training there, as Ctrl-C does (the epoch in
     progress is dropped, ``history.interrupted``); the best model is then scored on ``test_ids``.
-    A non-finite loss raises TrainingError without touching the saved best model.
+    A diverged run (DivergenceGuard: a training loss, checked every 20 steps, that is not finite or whose
+    perplexity is far above the vocabulary size) raises TrainingError without touching the saved best model.
+    Validation perplexity is not guarded: a validation text unlike the training text may rightly score worse.
     """
     xp = array_module(model.params[0])
     batches = BPTTBatches(train_ids, config.batch_size, config.bptt, start_id)
@@ -83,10 +86,11 @@ def train(model, train_ids, valid_ids, config, *, start_id, test_ids=None, check
         logger.info("resuming after epoch %d (lr %g, best valid ppl %.2f)",
                     len(history.epochs), optimizer.lr, history.best_valid_ppl)
     history.config = {"model": model.config.to_dict(), "training": config.to_dict()}
+    guard = DivergenceGuard.for_lm(model.config.vocab_size, config)
     try:
         for epoch in range(len(history.epochs) + 1, config.epochs + 1):
             with _epoch_bar(len(batches), epoch, config.epochs, progress) as bar:
-                stats = _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop)
+                stats = _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop, guard)
                 if stats is not None and valid_ids is not None:
                     stats.valid_ppl = score_stream(model, valid_ids, start_id, config.eval_batch_size,
                                                    config.bptt, progress=progress).ppl
@@ -155,7 +159,7 @@ def _epoch_bar(total, epoch, epochs, progress):
     return bar
 
 
-def _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop):
+def _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop, guard):
     """One pass over the batches; returns the epoch's ``Epoch`` (valid_ppl filled in by the caller), or None
     when ``stop()`` ended it early."""
     xp = array_module(model.params[0])
@@ -175,7 +179,7 @@ def _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop):
         tokens += ts.size
         if step % 20 == 0 or step == len(batches):   # one host sync per 20 steps: NaN check + progress
             mean = float(loss_sum) / tokens
-            _check_finite(mean, epoch, step, history)
+            guard.check(mean, f"in epoch {epoch} by step {step}", _kept(history))
             rate = tokens / (time.perf_counter() - started)
             bar.set_postfix(loss=f"{mean:.3f}", ppl=f"{_exp(mean):.1f}", tok_s=f"{rate:,.0f}", refresh=False)
         bar.update(1)
@@ -183,16 +187,13 @@ def _train_epoch(model, optimizer, batches, config, epoch, bar, history, stop):
             return None
     seconds = time.perf_counter() - started
     mean = float(loss_sum) / tokens
-    _check_finite(mean, epoch, len(batches), history)
+    guard.check(mean, f"in epoch {epoch} by step {len(batches)}", _kept(history))
     return Epoch(epoch=epoch, loss=mean, seconds=seconds, items=tokens, lr=float(lr))
 
 
-def _check_finite(mean_loss, epoch, step, history):
-    if not math.isfinite(mean_loss):
-        kept = (f"the best model (epoch {history.best_epoch}) is untouched" if history.best_epoch
-                else "nothing was saved")
-        raise TrainingError(f"training loss became {mean_loss} in epoch {epoch} by step {step}; {kept}; "
-                            f"lower --lr or --clip")
+def _kept(history):
+    return (f"the best model (epoch {history.best_epoch}) is untouched" if history.best_epoch
+            else "nothing was saved")
 
 
 def _patience_note(waited, patience):

@@ -5,6 +5,7 @@ import importlib.util
 import logging
 from pathlib import Path
 
+from ..errors import PlotError
 from .figure import INSTALL_HINT
 
 logger = logging.getLogger("w2vlm")
@@ -28,6 +29,19 @@ def missing_characters(font_path, text):
     finally:
         font.close()
     return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in cmap})
+
+
+def check_font_file(path):
+    """PlotError unless ``path`` is a font file fontTools and matplotlib can read (TrueType/OpenType)."""
+    try:
+        missing_characters(path, "a")
+        from matplotlib import font_manager
+        font_manager.FontProperties(fname=str(path)).get_name()
+        font_manager.get_font(str(path))
+    except Exception as exc:   # fontTools and FreeType raise many types for a file that is not a font
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise PlotError(f"--font {path} is not a font file w2vlm can read ({reason}); give a .ttf, .otf or .ttc "
+                        f"file") from None
 
 
 def packaged_fonts():
@@ -79,6 +93,8 @@ def label_font(font_path=None, size=9):
     path = Path(font_path) if font_path else find_hangul_font()
     families = ["DejaVu Sans"]
     if path is not None:
+        if font_path:
+            check_font_file(path)
         font_manager.fontManager.addfont(str(path))
         families.insert(0, font_manager.FontProperties(fname=str(path)).get_name())
     return font_manager.FontProperties(family=families, size=size), path

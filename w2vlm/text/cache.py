@@ -3,13 +3,16 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 from . import shards as shard_files
 
-CACHE_FORMAT = 2   # 1 was one .npz + .json per entry (still listed and cleared)
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+_STAGING = re.compile(r"^\.[0-9a-f]{32}\..+\.tmp$")
+CACHE_FORMAT = 3   # 1 was one .npz + .json per entry (still listed and cleared); 3: sealed shard indexes
 
 
 def default_cache_dir():
@@ -41,11 +44,26 @@ def list_entries(cache_dir=None):
         return []
     entries = []
     for path in root.iterdir():
+        if not is_entry(path):
+            continue   # not made by w2vlm: never listed, never cleared
         if path.is_dir():
             entries.append(_describe_dir(path))
         elif path.suffix == ".npz" or (path.suffix == ".json" and not path.with_suffix(".npz").exists()):
             entries.append(_describe_legacy(path))
     return sorted(entries, key=lambda e: -e["last_used"])
+
+
+def is_entry(path):
+    """True for what w2vlm writes under encoded/: a KEY directory holding a shard index, a ``.KEY.*.tmp``
+    directory left by an interrupted write, or an old-format KEY.npz / KEY.json (KEY: 32 hex digits)."""
+    path = Path(path)
+    if path.is_symlink():
+        return False
+    if path.is_dir():
+        if _STAGING.match(path.name):
+            return True
+        return bool(_KEY.match(path.name)) and (path / shard_files.INDEX).is_file()
+    return bool(_KEY.match(path.stem)) and path.suffix in (".npz", ".json")
 
 
 def clear(cache_dir=None, older_than_days=None, now=None):

@@ -156,8 +156,9 @@ def sha256_of(path, chunk=1 << 20):
     return digest.hexdigest()
 
 
-def _download(url, path, sha256=None):
-    """Stream ``url`` into a temp file beside ``path``, check its sha256, then rename it into place."""
+def _download(url, path, sha256=None, name=None):
+    """Stream ``url`` into a temp file beside ``path``, check its sha256, then rename it into place. Errors name
+    the corpus ``name`` and the URL, never a temp file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
@@ -172,8 +173,9 @@ def _download(url, path, sha256=None):
         os.replace(tmp, path)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise CorpusError(f"cannot download {url} ({reason}); check the network connection, "
-                          f"or copy the file to {path} by hand") from None
+        what = f"corpus {name} from {url}" if name else url
+        raise CorpusError(f"cannot download {what} ({reason}); check the network connection, or download it "
+                          f"elsewhere and pass the folder that holds it as --mirror") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -209,19 +211,28 @@ def fetch(name, dest=None, *, mirror=None, catalog_entry=None):
         return files
     folder = (Path(dest).expanduser() if dest else data_dir()) / info["dirs"][0]
     targets = {split: folder / spec["file"] for split, spec in info["splits"].items()}
-    if "archive" in info:
-        if not all(p.is_file() for p in targets.values()):
-            _fetch_archive(info["archive"], targets, folder, mirror)
+    created = [p for p in (folder, *folder.parents) if not p.exists()]   # removed again if nothing arrives
+    try:
+        if "archive" in info:
+            if not all(p.is_file() for p in targets.values()):
+                _fetch_archive(info["archive"], targets, folder, mirror, name)
+            return list(targets.values())
+        for split, spec in info["splits"].items():
+            path = targets[split]
+            if _present_and_valid(path, spec.get("sha256")):
+                logger.info("%s (%s) is already present: %s", name, split, path)
+                continue
+            url = _from_mirror(spec["url"], mirror)
+            logger.info("downloading %s -> %s", url, path)
+            _download(url, path, spec.get("sha256"), name)
         return list(targets.values())
-    for split, spec in info["splits"].items():
-        path = targets[split]
-        if _present_and_valid(path, spec.get("sha256")):
-            logger.info("%s (%s) is already present: %s", name, split, path)
-            continue
-        url = _from_mirror(spec["url"], mirror)
-        logger.info("downloading %s -> %s", url, path)
-        _download(url, path, spec.get("sha256"))
-    return list(targets.values())
+    except BaseException:
+        for path in created:   # innermost first; a folder that holds anything stays
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def _from_mirror(url, mirror):
@@ -232,14 +243,14 @@ def _from_mirror(url, mirror):
     return f"{base.rstrip('/')}/{url.rsplit('/', 1)[-1]}"
 
 
-def _fetch_archive(archive, targets, folder, mirror=None):
+def _fetch_archive(archive, targets, folder, mirror=None, name=None):
     folder.mkdir(parents=True, exist_ok=True)
     fd, zip_path = tempfile.mkstemp(dir=folder, prefix=".archive.", suffix=".zip")
     os.close(fd)
     try:
         url = _from_mirror(archive["url"], mirror)
         logger.info("downloading %s", url)
-        _download(url, Path(zip_path), archive.get("sha256"))
+        _download(url, Path(zip_path), archive.get("sha256"), name)
         try:
             with zipfile.ZipFile(zip_path) as bundle:
                 for split, member in archive["members"].items():

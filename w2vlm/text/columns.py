@@ -1,10 +1,13 @@
 """One text column out of TSV/CSV corpora (--column NAME|INDEX, --delimiter), the header found or detected."""
 
 import csv
+import logging
 import re
 from dataclasses import dataclass
 
 from ..errors import CorpusError
+
+logger = logging.getLogger("w2vlm")
 
 SAMPLE_LINES = 50  # first lines read to find the delimiter and the header
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]{0,39}")
@@ -93,14 +96,27 @@ def plan_column(head, column, delimiter=None, name="corpus"):
     return ColumnPlan(column, delimiter, looks_like_header(first, rows))
 
 
-def pick_column(lines, plan, from_file_start=True):
-    """``(lineno, text)`` pairs of the planned column; the header is dropped when the lines start the file. Lines
-    with too few fields give ""."""
+def pick_column(lines, plan, from_file_start=True, strict=False, name="corpus"):
+    """``(lineno, text)`` pairs of the planned column; the header is dropped when the lines start the file. A
+    non-blank line with too few fields is refused when ``strict`` (--errors strict), else skipped and counted in
+    one warning at the end."""
+    ragged = 0
     for n, (lineno, text) in enumerate(lines):
         if n == 0 and from_file_start and plan.header:
             continue
         fields = split_fields(text, plan.delimiter)
-        yield lineno, fields[plan.index] if plan.index < len(fields) else ""
+        if plan.index < len(fields):
+            yield lineno, fields[plan.index]
+            continue
+        if not text.strip():
+            continue
+        if strict:
+            raise CorpusError(f"{name}:{lineno}: {len(fields)} field(s), too few for column {plan.index} "
+                              f"(0-based); fix the row, or pass --errors replace to skip such rows with a warning")
+        ragged += 1
+    if ragged:
+        logger.warning("warning: %s: skipped %s row(s) with too few fields for column %d", name, f"{ragged:,}",
+                       plan.index)
 
 
 def table_hint(lines, name="corpus"):

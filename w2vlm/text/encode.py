@@ -5,11 +5,12 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 import weakref
 from pathlib import Path
 
 from ..errors import ArtifactError, CorpusError
+from ..atomic_files import current_umask
+from ..model_dir import write_directory
 from . import shards as shard_files
 from .cache import cache_key, default_cache_dir, touch
 from .distributed import encode_on_dask
@@ -94,7 +95,7 @@ def encode_corpus(corpus, tokenizer, *, workers=1, cache_dir=None, progress=True
     try:
         write_shards(corpus, tokenizer, staging, workers=workers, scheduler=scheduler, progress=progress,
                      shard_tokens=shard_tokens)
-        os.chmod(staging, 0o777 & ~_umask())
+        os.chmod(staging, 0o777 & ~current_umask())
         try:
             os.rename(staging, entry)
         except OSError:
@@ -118,16 +119,16 @@ def encode_to_directory(corpus, tokenizer, output, *, workers=1, scheduler=None,
                             progress=progress, shard_tokens=shard_tokens)
     output = Path(output)
     check_output_directory(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent))
-    try:
-        index = write_shards(corpus, tokenizer, staging, workers=workers, scheduler=scheduler, progress=progress,
-                             shard_tokens=shard_tokens)
-        _swap_in(staging, output)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return index
+    written = {}
+
+    def write(stage):
+        written.update(write_shards(corpus, tokenizer, stage, workers=workers, scheduler=scheduler,
+                                    progress=progress, shard_tokens=shard_tokens))
+
+    # staged beside the target and swapped in whole (a kill leaves the old shards or the new ones); files
+    # that w2vlm did not write there are carried over
+    write_directory(output, write, ours=shard_files.is_shard_file)
+    return written
 
 
 def check_output_directory(output):
@@ -138,21 +139,3 @@ def check_output_directory(output):
     if output.is_dir() and any(output.iterdir()) and not shard_files.is_shard_dir(output):
         raise CorpusError(f"{output} is a non-empty directory that does not hold w2vlm shards; give a new or "
                           f"empty directory")
-
-
-def _swap_in(staging, target):
-    """Put the finished ``staging`` directory at ``target``; an existing one is moved aside, then removed."""
-    os.chmod(staging, 0o777 & ~_umask())
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(target, old)
-    os.replace(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -8,6 +8,7 @@ import numpy as np
 from .. import atomic_files
 from ..errors import ArtifactError
 from . import shards as shard_files
+from .shard_index import check_index, check_shard_arrays, check_types
 
 PIECE_TOKENS = 1 << 20   # tokens per piece handed out by pieces(): bounds the memory of mapping a shard
 
@@ -28,7 +29,8 @@ class EncodedCorpus:
     @classmethod
     def load(cls, directory, verify=True, cache_hit=False):
         """Read the index and types of a shard directory; with ``verify`` check every file's sha256 first.
-        A damaged or incomplete directory raises ArtifactError naming the file."""
+        A damaged, edited or incomplete directory raises ArtifactError naming the file (shard_index.py: plain
+        names only, the index digest, counts against the arrays, ids in range)."""
         directory = Path(directory)
         index = atomic_files.read_json(directory / shard_files.INDEX)
         if not isinstance(index, dict) or index.get("kind") != shard_files.KIND:
@@ -37,13 +39,7 @@ class EncodedCorpus:
         if index.get("format") != shard_files.FORMAT:
             raise ArtifactError(f"{directory} holds shards of format {index.get('format')}, this w2vlm reads "
                                 f"format {shard_files.FORMAT}; encode the corpus again")
-        try:
-            expected = [(shard_files.TYPES, index["types_sha256"])]
-            for shard in index["shards"]:
-                expected += [(f"{shard['name']}.ids.npy", shard["ids_sha256"]),
-                             (f"{shard['name']}.offsets.npy", shard["offsets_sha256"])]
-        except (KeyError, TypeError) as exc:
-            raise ArtifactError(f"{directory / shard_files.INDEX} lacks {exc}; encode the corpus again") from None
+        expected = check_index(index, directory / shard_files.INDEX)
         if verify:
             for name, sha in expected:
                 path = directory / name
@@ -59,9 +55,15 @@ class EncodedCorpus:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ArtifactError(f"{directory / shard_files.TYPES} cannot be read ({exc}); encode the corpus "
                                 f"again") from None
-        if len(types) != len(counts):
-            raise ArtifactError(f"{directory / shard_files.TYPES} has {len(types)} types but {len(counts)} counts")
-        return cls(directory, index, types, counts, cache_hit=cache_hit)
+        if len(types) != len(counts) or not all(isinstance(t, str) for t in types):
+            raise ArtifactError(f"{directory / shard_files.TYPES} has {len(types)} types but {len(counts)} counts, or a type "
+                                f"that is not text; encode the corpus again")
+        check_types(index, types, directory / shard_files.TYPES)
+        encoded = cls(directory, index, types, counts, cache_hit=cache_hit)
+        if verify:
+            for k, shard in enumerate(encoded.shards):
+                check_shard_arrays(shard, *encoded.shard(k), len(types), directory)
+        return encoded
 
     # ---- what the index says -------------------------------------------------------------------------------
     @property

@@ -62,7 +62,8 @@ def read_lines(source, encoding, errors, normalize, start=0, end=None):
             counter = ReplacementCount(source, encoding)
             lines = counter.count(lines)
         if plan is not None:
-            lines = columns.pick_column(lines, plan, from_file_start=start == 0)
+            lines = columns.pick_column(lines, plan, from_file_start=start == 0, strict=errors == "strict",
+                                        name=source.name)
         for lineno, text in lines:
             text = text.strip()
             if not text:

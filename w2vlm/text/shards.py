@@ -1,7 +1,7 @@
 """Encoded corpora on disk: int32 id shards + line offsets written incrementally, merged into one id order.
 
 A shard directory holds ``index.json`` (format, counts, tokenizer settings, corpus digest, the sha256 of every
-other file), ``types.json`` (the types, most frequent first, and their counts) and per shard
+other file, and ``index_sha256`` over all of that: text/shard_index.py is its one loader), ``types.json`` (the types, most frequent first, and their counts) and per shard
 ``NAME.ids.npy`` (int32 ids into types.json) and ``NAME.offsets.npy`` (int64, line i of the shard is
 ``ids[offsets[i]:offsets[i + 1]]``). Writing happens in two steps, so that any number of tasks can tokenize
 parts of a corpus at once: each task's :class:`ShardWriter` writes shards with task-local ids (first
@@ -20,8 +20,9 @@ import os
 import numpy as np
 
 from .. import atomic_files
+from .shard_index import seal
 
-FORMAT = 2
+FORMAT = 3   # 3: index.json carries index_sha256 over its names and counts
 INDEX = "index.json"
 TYPES = "types.json"
 KIND = "w2vlm-shards"
@@ -164,6 +165,7 @@ def write_index(directory, *, types, counts, shards, tokenizer_config, digest, d
              "tokenizer": tokenizer_config, "n_tokens": int(sum(s["n_tokens"] for s in shards)),
              "n_lines": int(sum(s["n_lines"] for s in shards)), "n_types": len(types),
              "types_sha256": types_sha, "shards": shards}
+    index = seal(index)   # the digest covers the counts and names: an edited index never loads
     write_file(join(directory, INDEX), (json.dumps(index, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
     return index
 
@@ -179,6 +181,11 @@ def finish(directory, records, *, tokenizer_config, digest, description, rewrite
     shards = [dict(shard, **sha) for shard, sha in zip((s for r in records for s in r["shards"]), sums)]
     return write_index(directory, types=types, counts=counts, shards=shards, tokenizer_config=tokenizer_config,
                        digest=digest, description=description)
+
+
+def is_shard_file(name):
+    """True for the names w2vlm writes in a shard directory (index, types, shard arrays)."""
+    return name in (INDEX, TYPES) or name.endswith((".ids.npy", ".offsets.npy"))
 
 
 def is_shard_dir(path):

@@ -73,22 +73,29 @@ class KiwiTokenizer(Tokenizer):
 
     def detokenize(self, tokens):
         """With ``pos=True`` Kiwi.join re-attaches the morphemes (하/VV ㅂ니다/EF -> 합니다); without tags the
-        rule of guards.join_morphemes applies (spaces, endings fused into an open syllable, punctuation glued)."""
+        rule of guards.join_morphemes applies (spaces, endings fused into an open syllable, punctuation glued).
+        A token without a tag (``<unk>``, a word the model never saw tagged) stands on its own, visible, between
+        the joined runs of tagged morphemes around it."""
         tokens = list(tokens)
         if not self.pos or not tokens:
             return super().detokenize(tokens)
-        morphs = []
+        pieces, run = [], []
         for token in tokens:
             form, slash, tag = token.rpartition("/")
-            if not slash or not form or not tag.isupper():
-                return super().detokenize(tokens)
-            if tag[:1] in "EJ":  # endings/particles fused onto the syllable before them
-                form = guards.to_final_jamo(form)
-            morphs.append((form, tag))
+            if slash and form and tag.isupper():
+                run.append((guards.to_final_jamo(form) if tag[:1] in "EJ" else form, tag))  # E/J fuse onto the left
+                continue
+            pieces += [self._join(run), token] if run else [token]
+            run = []
+        if run:
+            pieces.append(self._join(run))
+        return " ".join(piece for piece in pieces if piece)
+
+    def _join(self, morphs):
         try:
             return self._kiwi().join(morphs)
         except Exception:  # an unknown tag: fall back to the rule
-            return super().detokenize(tokens)
+            return super().detokenize([f"{form}/{tag}" for form, tag in morphs])
 
 
 def _mecab_tagger():

@@ -2,8 +2,11 @@
 
 import hashlib
 import json
+import math
 
 from ..errors import TokenizerError
+
+MAX_SCORE = 100.0
 
 
 def read_user_dict(path):
@@ -26,14 +29,22 @@ def read_user_dict(path):
         if len(fields) not in (2, 3) or not fields[0] or not fields[1] or " " in fields[0]:
             raise TokenizerError(f"{path}:{lineno}: expected 'word<TAB>tag[<TAB>score]' (a word without spaces, "
                                  f"a tag such as NNP), got {line!r}")
-        try:
-            score = float(fields[2]) if len(fields) == 3 else 0.0
-        except ValueError:
-            raise TokenizerError(f"{path}:{lineno}: the score {fields[2]!r} is not a number") from None
-        entries.append((fields[0], fields[1], score))
+        entries.append((fields[0], fields[1], _score(fields[2] if len(fields) == 3 else 0.0, f"{path}:{lineno}")))
     if not entries:
         raise TokenizerError(f"{path} holds no entries (lines 'word<TAB>tag[<TAB>score]')")
     return entries
+
+
+def _score(value, where):
+    """A finite score within +-MAX_SCORE (kiwi's scores are log-probability-like, a few units either side of 0)."""
+    try:
+        score = float(value)
+    except (TypeError, ValueError):
+        raise TokenizerError(f"{where}: the score {value!r} is not a number") from None
+    if not math.isfinite(score) or abs(score) > MAX_SCORE:
+        raise TokenizerError(f"{where}: the score {value!r} is not a number between -{MAX_SCORE:g} and "
+                             f"{MAX_SCORE:g}")
+    return score
 
 
 def normalize_entries(entries):
@@ -43,7 +54,7 @@ def normalize_entries(entries):
         if not isinstance(entry, (list, tuple)) or len(entry) not in (2, 3):
             raise TokenizerError(f"a user dictionary entry must be [word, tag] or [word, tag, score], not {entry!r}")
         word, tag, score = (list(entry) + [0.0])[:3]
-        normalized.append((str(word), str(tag), float(score)))
+        normalized.append((str(word), str(tag), _score(score, "a saved user dictionary entry")))
     return tuple(normalized)
 
 

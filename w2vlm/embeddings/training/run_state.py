@@ -1,16 +1,14 @@
 """Where a word2vec run stands (epoch, block, loss so far, generator states) as a ResumeRecord, so that it can stop
 and resume exactly; and the divergence check of its loss."""
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import ArtifactError, TrainingError
+from ...errors import ArtifactError
 from ...history import Epoch
 from ...resume_record import ResumeRecord
 
-EXPLODED_NATS = 10.0   # per prediction term: p(right label) ~ e^-10 on average means the run has diverged
 SAVED_BEFORE_BLOCK_WORDS = 1 << 17   # the numba path's block size of runs saved before the state recorded it
 
 
@@ -93,13 +91,3 @@ def resume_weights(record, shape, n_words):
     return np.array(W_in, dtype=np.float32), np.array(W_out, dtype=np.float32)
 
 
-def check_divergence(block_loss, block_examples, config, epoch):
-    """TrainingError when a block's mean loss is not finite or has exploded (the weights are then useless)."""
-    if block_examples <= 0:
-        return
-    mean = block_loss / block_examples
-    limit = EXPLODED_NATS * (config.negatives + 1)
-    if not math.isfinite(mean) or mean > limit:
-        start = (config.negatives + 1) * math.log(2)
-        raise TrainingError(f"training diverged in epoch {epoch + 1}: loss {mean:.4g} per example (it starts near "
-                            f"{start:.2f}); lower --lr (now {config.lr:g}; 0.025 is usual)")
