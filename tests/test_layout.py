@@ -98,3 +98,9 @@ def test_every_module_is_about_300_lines_or_fewer():
     long = [f"{path.relative_to(ROOT)} ({count} lines)" for path in sources
             if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
     assert not long, "split these by job (one job per file): " + ", ".join(long)
+
+
+def test_the_embeddings_face_stays_small():
+    """embeddings/ keeps its public face flat and small; kernels, subword models and training parts live below."""
+    top = sorted(path.name for path in (PACKAGE / "embeddings").glob("*.py"))
+    assert len(top) <= 12, f"embeddings/ has {len(top)} top-level modules (at most 12): {', '.join(top)}"

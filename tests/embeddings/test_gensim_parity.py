@@ -42,8 +42,10 @@ def test_index_lookups(pair):
     for key in ("w5", "서울", 0, 7, len(ours) - 1):
         assert ours.get_index(key) == theirs.get_index(key)
         assert ours.has_index_for(key) is theirs.has_index_for(key) is True
+        assert key in ours and key in theirs
     for key in ("nope", len(ours), -1):
         assert ours.has_index_for(key) is theirs.has_index_for(key) is False
+        assert key not in ours and key not in theirs
         assert ours.get_index(key, default=-5) == theirs.get_index(key, default=-5) == -5
         for side in pair:
             with pytest.raises(KeyError):

@@ -89,8 +89,9 @@ class WordVectors:
     def __len__(self):
         return len(self.words)
 
-    def __contains__(self, word):
-        return word in self.key_to_index
+    def __contains__(self, key):
+        """A vocabulary word (as spelled) or a row number, as gensim's ``key in kv``."""
+        return self.has_index_for(key)
 
     def __iter__(self):
         return iter(self.words)
