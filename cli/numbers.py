@@ -31,7 +31,7 @@ def clamp_to_cores(value, option):
     """``value`` limited to the usable cores, with one notice when that changes it (None stays None)."""
     cores = usable_cores()
     if value is not None and value > cores:
-        log.warning("%s %d is more than the %d usable CPU core(s) here; using %d", option, value, cores, cores)
+        log.warning("%s %d is more than the %d CPU core(s) here; using %d", option, value, cores, cores)
         return cores
     return value
 

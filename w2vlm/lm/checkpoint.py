@@ -56,16 +56,17 @@ def load_lm(directory, xp=np, rng=None, fused=True):
     """Rebuild the model, vocabulary and tokenizer of a ``train-lm`` directory (``fused``: see ``RNNLM``)."""
     directory = Path(directory)
     config = atomic_files.load_config(directory, "lm")
-    try:
-        model_config = LMConfig.from_dict(config["model"])
-        tokenizer_config = config["tokenizer"]
-    except (KeyError, TypeError) as exc:
-        raise ArtifactError(f"{directory / atomic_files.CONFIG} lacks {exc}; the model directory is damaged") from None
     vocab = _load_vocab(Vocab, directory / atomic_files.VOCAB)
-    model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0), fused=fused)
+    try:   # config.json is read back untrusted: any odd value is a damaged directory, never a traceback
+        model_config = LMConfig.from_dict(config["model"])
+        tokenizer = tokenizer_from_config(config["tokenizer"])
+        model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0), fused=fused)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise ArtifactError(f"{directory / atomic_files.CONFIG} does not describe a model ({type(exc).__name__}: "
+                            f"{exc}); the model directory is damaged") from None
     load_params(model, atomic_files.load_arrays(directory / atomic_files.PARAMS), directory)
     model.eval()
-    return LanguageModel(model=model, vocab=vocab, tokenizer=tokenizer_from_config(tokenizer_config), config=config)
+    return LanguageModel(model=model, vocab=vocab, tokenizer=tokenizer, config=config)
 
 
 def load_params(model, arrays, where):

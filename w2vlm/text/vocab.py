@@ -144,4 +144,7 @@ class Vocab:
         """The inverse of ``to_dict`` (``unk``/``eos`` default to None, ``counts`` may be null)."""
         if not isinstance(data.get("words"), list) or not all(isinstance(w, str) for w in data["words"]):
             raise ValueError("no list of words")
-        return cls(data["words"], data.get("counts"), unk=data.get("unk"), eos=data.get("eos"))
+        try:
+            return cls(data["words"], data.get("counts"), unk=data.get("unk"), eos=data.get("eos"))
+        except OverflowError:
+            raise ValueError("counts beyond 64-bit integers") from None
