@@ -47,11 +47,15 @@ def kernel_source(dim, negatives, window, vec=None, min_blocks=0):
 _MODULES = {}  # (cupy module, configuration) -> RawModule
 
 
+def vector_width(dim, compute_capability, vec=None):
+    """The float lanes per load/atomic: ``vec`` when given, else 4 on sm_90+ (float4 atomicAdd) if 4 divides dim."""
+    return vec or (4 if dim % 4 == 0 and int(compute_capability) >= 90 else 1)
+
+
 def kernels(dim, negatives, window, vec=None, min_blocks=0):
     """The compiled RawModule for a configuration (NVRTC, cached per process and on disk by CuPy)."""
     cupy = get_xp("gpu")
-    hopper = int(cupy.cuda.Device().compute_capability) >= 90  # float4 atomicAdd needs sm_90
-    vec = vec or (4 if dim % 4 == 0 and hopper else 1)
+    vec = vector_width(dim, cupy.cuda.Device().compute_capability, vec)
     key = (dim, negatives, window, vec, min_blocks)
     if (cupy, key) not in _MODULES:
         _MODULES[cupy, key] = cupy.RawModule(code=kernel_source(*key))
