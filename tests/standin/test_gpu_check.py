@@ -72,3 +72,21 @@ def test_steps_reruns_a_subset(dry_env, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         dry_env.parse_args(["--steps", "env,nope"])
     assert exit_info.value.code == 2
+
+
+def test_prep_builds_one_carry_folder_within_the_limit(tmp_path):
+    spec = importlib.util.spec_from_file_location("gpu_prep", BENCHMARKS / "gpu_prep.py")
+    prep = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prep)
+    data = tmp_path / "data"
+    (data / "ptb").mkdir(parents=True)
+    (data / "en-eval").mkdir()
+    for name in prep.DATA["ptb"]:
+        (data / "ptb" / name).write_text("a b c\n")
+    (data / "en-eval" / "questions-words.txt").write_text(": x\na b c d\n")
+    out = tmp_path / "carry"
+    assert prep.main(["--data", str(data), "--out", str(out), "--no-wheels"]) == 0
+    assert (out / "data" / "ptb" / "ptb.train.txt").read_text() == "a b c\n"
+    assert "gpu_check.py --data" in (out / "run.sh").read_text()
+    assert prep.main(["--data", str(data), "--out", str(out), "--no-wheels", "--limit-mib", "0.000001"]) == 1
+    assert prep.main(["--data", str(tmp_path / "none"), "--out", str(out), "--no-wheels"]) == 1
