@@ -77,8 +77,8 @@ def candidates(text):
         for name, args in _calls(text, start, end):
             if name.startswith(("__shfl", "__ballot")) and args:
                 out.append(("shuffle mask", *args[0], "0x7fffffffu"))
-                if len(args) > 2:
-                    out.append(("shuffle offset", args[2][1], args[2][1], " + 1"))
+                if len(args) > 2:  # - 1, not + 1: off + 1 over 16, 8, 4, 2, 1 is another basis of the xor
+                    out.append(("shuffle offset", args[2][1], args[2][1], " - 1"))  # butterfly (equivalent)
             for (a, b), (c, d) in zip(args, args[1:]):
                 if text[a:b].strip() != text[c:d].strip() and end >= d:
                     out.append(("swapped arguments", a, d, " " + text[c:d].strip() + ", " + text[a:b].strip()))
