@@ -187,9 +187,9 @@ def _alarm(seconds):
     signal.setitimer(signal.ITIMER_REAL, max(0.0, seconds))
 
 
-def run_step(check, name):
+def run_step(check, name, cap=None):
     """The step in a subprocess killed at its cap (the whole process group); its result from steps/NAME.json."""
-    cap = min(CAPS.get(name, check.left()), check.left()) if not check.dry else 600
+    cap = cap or (min(CAPS.get(name, check.left()), check.left()) if not check.dry else 600)
     result_file = check.out / "steps" / f"{name}.json"
     result_file.unlink(missing_ok=True)
     command = [sys.executable, str(Path(__file__).resolve()), "--step", name, "--out", str(check.out),

@@ -90,3 +90,10 @@ def test_prep_builds_one_carry_folder_within_the_limit(tmp_path):
     assert "gpu_check.py --data" in (out / "run.sh").read_text()
     assert prep.main(["--data", str(data), "--out", str(out), "--no-wheels", "--limit-mib", "0.000001"]) == 1
     assert prep.main(["--data", str(tmp_path / "none"), "--out", str(out), "--no-wheels"]) == 1
+
+
+def test_a_step_past_its_cap_is_killed_and_fails(dry_env, tmp_path):
+    check = dry_env.Check(dry_env.parse_args(["--dry-run", "--out", str(tmp_path)]))
+    result = dry_env.run_step(check, "env", cap=0.05)  # far less than the interpreter needs to start
+    assert result["status"] == "killed" and "hard wall-clock limit" in result["error"]
+    assert "killed" in dry_env.FAILED
