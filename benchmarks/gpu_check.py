@@ -1,11 +1,17 @@
 """One prepared check of w2vlm's GPU path on a lent GPU: one JSON and one log under --out ($OUT), in <= 8 minutes.
 
-    python3 benchmarks/gpu_check.py [--out DIR] [--budget 450] [--data DIR] [--dry-run]
+    python3 benchmarks/gpu_check.py [--out DIR] [--budget 450] [--data DIR] [--steps env,word2vec] [--dry-run]
 
-Steps, each with its own time cap inside the budget (a step that no longer fits is skipped and says so):
+Every step runs in its own subprocess with a hard wall-clock cap inside the budget: past it the step's process
+group is killed (a hung CUDA call ignores signals) and the step fails; a step that no longer fits is skipped and
+says so. Every result row names the path that actually ran (fused CUDA kernel, layered fallback after a failed
+first-use self-check, layered CuPy, CPU) and a verdict; a fallback fails its row and the script exits nonzero.
+``--steps`` reruns a subset. Preparing a device run: benchmarks/gpu_prep.py and docs/gpu.md.
+Steps:
   env        Python/NumPy/numba/CuPy/PyTorch/gensim versions, the device name, numba + numpy + cupy imported together
   tests      the GPU test suite (pytest tests/gpu) on the device
   sanitizer  compute-sanitizer memcheck and racecheck on one tiny word2vec epoch and one LSTM training step
+             ("unsupported", not a failure, where the tool or the runtime refuses it)
   word2vec   w2vlm GPU vs w2vlm CPU (all cores) vs gensim (all cores) on PTB: words/s, analogy %, WS353
   lm_speed   2 x LSTM 650 tied, dropout 0.5: w2vlm layered / fused vs PyTorch cuDNN nn.LSTM, tokens/s at batch
              20, 64, 128
@@ -21,6 +27,7 @@ import json
 import os
 import platform
 import signal
+import tempfile
 import subprocess
 import sys
 import time
@@ -33,7 +40,8 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
 import gpu_check_steps as steps  # noqa: E402
 
 STEPS = [("env", 10), ("tests", 60), ("sanitizer", 60), ("word2vec", 60), ("lm_speed", 45), ("ptb", 60)]
-CAPS = {"tests": 150, "sanitizer": 100, "word2vec": 100, "lm_speed": 90}  # seconds; ptb takes what is left
+CAPS = {"env": 60, "tests": 150, "sanitizer": 100, "word2vec": 100, "lm_speed": 90}  # seconds; ptb: what is left
+FAILED = ("failed", "killed")  # step statuses that fail the run ("unsupported" and "skipped" do not)
 
 
 def parse_args(argv):
@@ -42,20 +50,32 @@ def parse_args(argv):
     p.add_argument("--budget", type=float, default=450.0, help="seconds for all steps together")
     p.add_argument("--data", default=os.environ.get("W2VLM_DATA"), help="folder with ptb/ and en-eval/")
     p.add_argument("--dry-run", action="store_true", help="toy sizes, no device-only steps")
+    p.add_argument("--steps", type=_step_list, default=[name for name, _ in STEPS],
+                   help="comma-separated subset of " + ",".join(name for name, _ in STEPS))
     p.add_argument("--tiny", choices=["word2vec", "lstm"], help=argparse.SUPPRESS)  # a sanitizer workload
+    p.add_argument("--step", help=argparse.SUPPRESS)  # run one step in this process (the subprocess side)
     return p.parse_args(argv)
+
+
+def _step_list(text):
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in dict(STEPS)]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown step(s) {', '.join(unknown) or '(none)'}; "
+                                         f"choose from {', '.join(n for n, _ in STEPS)}")
+    return [n for n, _ in STEPS if n in names]
 
 
 class Check:
     """The run's state: options, deadline, the log, and the results written after every step."""
 
-    def __init__(self, args):
+    def __init__(self, args, log_name="gpu_check.log"):
         self.args, self.dry = args, args.dry_run
         self.out = Path(args.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.started = time.monotonic()
         self.deadline = self.started + args.budget
-        self.log_file = open(self.out / "gpu_check.log", "a", encoding="utf-8")
+        self.log_file = open(self.out / log_name, "a", encoding="utf-8")
         self.results = {"dry_run": self.dry, "budget_s": args.budget, "steps": {}}
 
     def log(self, message):
@@ -121,7 +141,10 @@ def step_sanitizer(check):
             results[workload] = steps.tiny_workload(workload)
         results["status"], results["reason"] = "skipped", "compute-sanitizer needs a device; workloads ran"
         return results
-    failed = False
+    import shutil
+    if shutil.which("compute-sanitizer") is None:
+        return {"status": "unsupported", "reason": "compute-sanitizer is not on PATH"}
+    verdicts = set()
     for tool in ("memcheck", "racecheck"):
         for workload in ("word2vec", "lstm"):
             cap = min(CAPS["sanitizer"] / 4, check.left() - 5)
@@ -129,25 +152,27 @@ def step_sanitizer(check):
                                     str(Path(__file__).resolve()), "--tiny", workload], timeout=cap,
                                    env=steps.cli_env())
             summary = next((line for line in reversed(tail) if "ERROR SUMMARY" in line or "RACECHECK" in line), "")
-            results[f"{tool}/{workload}"] = {"exit": code, "summary": summary}
-            failed |= code != 0
-    results["status"] = "failed" if failed else "ok"
+            verdict = "ok" if code == 0 else "unsupported" if steps.sanitizer_refused(tail) else "failed"
+            results[f"{tool}/{workload}"] = {"exit": code, "summary": summary, "status": verdict}
+            verdicts.add(verdict)
+    results["status"] = "failed" if "failed" in verdicts else "ok" if "ok" in verdicts else "unsupported"
     return results
 
 
 def step_word2vec(check):
     rows = steps.word2vec_rows(check)
-    return {"rows": rows, "table": steps.word2vec_table(rows)}
+    return {"rows": rows, "table": steps.word2vec_table(rows), "status": steps.rows_status(rows)}
 
 
 def step_lm_speed(check):
     rows = steps.lm_speed_rows(check)
-    return {"rows": rows, "table": steps.lm_speed_table(rows)}
+    return {"rows": rows, "table": steps.lm_speed_table(rows), "status": steps.rows_status(rows)}
 
 
 def step_ptb(check):
-    seconds = max(5.0, check.left() - 20) if not check.dry else 3.0
-    return steps.ptb_training(check, seconds, _alarm)
+    seconds = max(5.0, check.left() - 20) if not check.dry else None  # dry: one epoch, no timer
+    result = steps.ptb_training(check, seconds, _alarm)
+    return dict(result, status=steps.rows_status([result]))
 
 
 class _Deadline(KeyboardInterrupt):
@@ -162,27 +187,69 @@ def _alarm(seconds):
     signal.setitimer(signal.ITIMER_REAL, max(0.0, seconds))
 
 
+def run_step(check, name, cap=None):
+    """The step in a subprocess killed at its cap (the whole process group); its result from steps/NAME.json."""
+    cap = cap or (min(CAPS.get(name, check.left()), check.left()) if not check.dry else 600)
+    result_file = check.out / "steps" / f"{name}.json"
+    result_file.unlink(missing_ok=True)
+    command = [sys.executable, str(Path(__file__).resolve()), "--step", name, "--out", str(check.out),
+               "--budget", str(max(1.0, cap - 5))] + ["--dry-run"] * check.dry + \
+              (["--data", check.args.data] if check.args.data else [])
+    with tempfile.TemporaryFile("w+") as output:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                                 env=dict(os.environ, **steps.cli_env()))
+        try:
+            code = child.wait(timeout=cap)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            code = None
+        output.seek(0)
+        check.log_file.write(output.read())
+    if code is None:
+        return {"status": "killed", "error": f"killed after its {cap:.0f}s cap (hard wall-clock limit)"}
+    if not result_file.exists():
+        return {"status": "failed", "error": f"exit {code} without a result (see gpu_check.log)"}
+    return json.loads(result_file.read_text(encoding="utf-8"))
+
+
+def one_step(args):
+    """The subprocess side: run step ``args.step``, write its result JSON (atomically) for the parent."""
+    check = Check(args, log_name=os.devnull)  # its output goes to the parent, which appends it to gpu_check.log
+    functions = {"env": step_env, "tests": step_tests, "sanitizer": step_sanitizer, "word2vec": step_word2vec,
+                 "lm_speed": step_lm_speed, "ptb": step_ptb}
+    try:
+        result = functions[args.step](check)
+        result.setdefault("status", "ok")
+    except Exception as exc:  # reported as the step's result, not a traceback in the parent
+        result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    path = check.out / "steps" / f"{args.step}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.with_suffix(".tmp").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    path.with_suffix(".tmp").replace(path)
+    return 0
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     steps.make_cli_importable()
     if args.tiny:
         print(json.dumps(steps.tiny_workload(args.tiny)))
         return 0
+    if args.step:
+        return one_step(args)
     check = Check(args)
-    check.log(f"gpu_check {'dry run' if check.dry else 'on the device'}, budget {args.budget:.0f}s, out {check.out}")
-    functions = {"env": step_env, "tests": step_tests, "sanitizer": step_sanitizer, "word2vec": step_word2vec,
-                 "lm_speed": step_lm_speed, "ptb": step_ptb}
+    check.log(f"gpu_check {'dry run' if check.dry else 'on the device'}, budget {args.budget:.0f}s, out {check.out}, "
+              f"steps {','.join(args.steps)}")
     for name, needs in STEPS:
+        if name not in args.steps:
+            continue
         started = time.monotonic()
         if check.left() < (needs if not check.dry else 0):
             result = {"status": "skipped", "reason": f"{check.left():.0f}s left, the step needs {needs}s"}
         else:
             check.log(f"--- {name}")
-            try:
-                result = functions[name](check)
-                result.setdefault("status", "ok")
-            except Exception as exc:  # one failed step must not lose the others' results
-                result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            result = run_step(check, name)
         result["seconds"] = round(time.monotonic() - started, 1)
         check.results["steps"][name] = result
         check.log(f"{name}: {result['status']} in {result['seconds']}s"
@@ -191,7 +258,7 @@ def main(argv=None):
     report = steps.summary(check.results)
     check.log("\n" + report)
     (check.out / "gpu_check.md").write_text(report + "\n", encoding="utf-8")
-    failed = [n for n, r in check.results["steps"].items() if r["status"] == "failed"]
+    failed = [n for n, r in check.results["steps"].items() if r["status"] in FAILED]
     return 1 if failed else 0
 
 

@@ -51,3 +51,14 @@ def test_packages_and_package_data_globs_name_files_that_exist():
     empty = [f"{package} = {pattern}" for package, patterns in options["options.package_data"].items()
              for pattern in re.split(r"[,\s]+", patterns.strip()) if not list(folder(package).glob(pattern))]
     assert not empty, "setup.cfg package_data globs that match no file: " + ", ".join(empty)
+
+
+def test_all_cuda_code_is_in_packaged_cu_files():
+    """No kernel source in Python strings (issue 19): __global__ appears only in .cu/.cuh files, all package data."""
+    python = [p for folder in ("w2vlm", "cli", "benchmarks") for p in (ROOT / folder).rglob("*.py")]
+    in_python = [str(p.relative_to(ROOT)) for p in python if "__global__" in p.read_text(encoding="utf-8")]
+    assert not in_python, "CUDA code in Python files: " + ", ".join(in_python)
+    patterns = re.split(r"[,\s]+", _setup()["options.package_data"]["w2vlm"].strip())
+    shipped = {p for pattern in patterns for p in (ROOT / "w2vlm").glob(pattern)}
+    sources = set((ROOT / "w2vlm").rglob("*.cu")) | set((ROOT / "w2vlm").rglob("*.cuh"))
+    assert sources and sources <= shipped, f"not package data: {sorted(map(str, sources - shipped))}"

@@ -51,11 +51,19 @@ def test_a_kernel_without_emulation_is_a_clear_no_device_error(monkeypatch, capl
 
 
 def test_word2vec_self_check_passes_on_the_emulation_and_catches_a_wrong_step(monkeypatch, caplog):
-    from w2vlm.embeddings.kernels import word2vec_gpu
+    from w2vlm.embeddings.kernels import word2vec_selfcheck
     cp = cupy_standin.install(monkeypatch, cupy_standin.make_cupy())
-    assert word2vec_gpu.self_check(cp, dim=8, negatives=3, window=2) is None
+    assert word2vec_selfcheck.self_check(cp, dim=8, negatives=3, window=2) is None
 
     def wrong_cbow_step(defines, grid, block, args):
         args[1][...] += 1e-3  # W_out drifts
     bad = cupy_standin.install(monkeypatch, cupy_standin.make_cupy(kernels={"w2v_cbow_step": wrong_cbow_step}))
-    assert "w2v_cbow_step" in word2vec_gpu.self_check(bad, dim=8, negatives=3, window=2)
+    assert "w2v_cbow_step" in word2vec_selfcheck.self_check(bad, dim=8, negatives=3, window=2)
+    for name in ("w2v_cbow", "w2v_skipgram"):  # the training kernels themselves are launched too
+        emulation = cupy_standin._REGISTRY[name]
+
+        def drifting(defines, grid, block, args, emulation=emulation):
+            emulation(defines, grid, block, args)
+            args[0][...] += 1e-3  # W_in drifts
+        bad = cupy_standin.install(monkeypatch, cupy_standin.make_cupy(kernels={name: drifting}))
+        assert name in word2vec_selfcheck.self_check(bad, dim=8, negatives=3, window=2)

@@ -4,7 +4,8 @@
 for one test (backend.py imports cupy lazily, so w2vlm then runs its GPU path on it). Only names that exist in
 CuPy 14 are present. ``RawModule``/``RawKernel`` raise a "no device" error unless every kernel of the source has a
 NumPy emulation registered (``register_kernel``): that lets CI drive the fused dispatch end to end, and verifies
-plumbing (launch arguments, grids, buffers, host syncs), never the CUDA code itself.
+plumbing (launch arguments, grids, buffers, host syncs). ``make_cupy(toolchain=...)`` runs the real CUDA source
+instead, compiled for the CPU by ``cuda_on_cpu`` (tests/kernels).
 """
 
 import re
@@ -226,7 +227,7 @@ def _kernel_names(code):
     return re.findall(r"__global__\s+void\s+(?:\w+\s+)*?(\w+)\s*\(", code)
 
 
-def _raw_classes(registry):
+def _raw_classes(registry, toolchain=None):
     def resolve(names, code):
         missing = [n for n in names if n not in registry]
         if missing:
@@ -237,10 +238,14 @@ def _raw_classes(registry):
     class RawModule:
         def __init__(self, code=None, path=None, options=(), backend="nvrtc", name_expressions=None, **kwargs):
             names = list(name_expressions) if name_expressions else _kernel_names(code or "")
-            self._defines = resolve(names, code or "")
+            self._real = toolchain.module(code, name_expressions) if toolchain else None  # the .cu code on g++
+            self._defines = resolve(names, code or "") if toolchain is None else {}
             self._names = names
 
         def get_function(self, name):
+            if self._real is not None:
+                real = self._real.get_function(name)
+                return _Kernel(name, lambda defines, grid, block, args: real(grid, block, args), {})
             if name not in registry:
                 resolve([name], "")
             return _Kernel(name, registry[name], self._defines)
@@ -252,9 +257,10 @@ def _raw_classes(registry):
     return RawModule, RawKernel
 
 
-def make_cupy(kernels=None):
+def make_cupy(kernels=None, toolchain=None):
     """A fresh ``cupy`` stand-in module (with ``cupyx`` etc. in its ``_modules``); ``kernels`` overrides the
-    registered emulations (name -> emulation) for this instance only."""
+    registered emulations (name -> emulation) for this instance only; with a ``cuda_on_cpu.Toolchain``,
+    ``RawModule`` compiles and runs the real CUDA source on the CPU instead of the emulations."""
     cupy = types.ModuleType("cupy")
     cupy._is_standin = True
     cupy.__version__ = VERSION
@@ -277,7 +283,7 @@ def make_cupy(kernels=None):
     cupy.ascontiguousarray, cupy.asnumpy, cupy.get_array_module = _ascontiguousarray, _asnumpy, _get_array_module
     cupy.random = _random_module("cupy.random")
     cupy.cuda, runtime = _cuda_module("cupy.cuda")
-    cupy.RawModule, cupy.RawKernel = _raw_classes(registry)
+    cupy.RawModule, cupy.RawKernel = _raw_classes(registry, toolchain)
     cupy.testing = types.ModuleType("cupy.testing")
     cupy.testing.assert_array_equal = lambda a, b, **kw: np.testing.assert_array_equal(
         *(x._a if isinstance(x, ndarray) else x for x in (a, b)), **kw)

@@ -1,9 +1,9 @@
-"""NumPy transcriptions of w2vlm's CUDA kernels (nn/fast_gpu.py SOURCE), registered with the CuPy stand-in.
+"""NumPy transcriptions of w2vlm's CUDA kernels (nn/lstm_softmax.cu), registered with the CuPy stand-in.
 
 Each follows the CUDA source line by line on the raw buffers a launch receives (flat, C-contiguous, pointer
 semantics), and honours the launch grid: an element no thread reaches stays unwritten, a grid that reaches past
 an array raises. Running them proves the plumbing around the kernels (names, argument order and types, grids,
-buffer layouts), not the CUDA code: only a real device checks that.
+buffer layouts), not the CUDA code: tests/kernels runs that on the CPU (cuda_on_cpu), a real device the rest.
 """
 
 import numpy as np

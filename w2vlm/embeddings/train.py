@@ -19,7 +19,7 @@ from ..errors import TrainingError
 from ..history import Epoch, History
 from ..nn.fused import self_checked
 from ..text.vocab import Vocab
-from .kernels import word2vec_gpu
+from .kernels import word2vec_gpu, word2vec_selfcheck
 from .cbow import MODELS, init_weights
 from ..divergence import DivergenceGuard
 from .training.run_state import restore, resume_weights, snapshot
@@ -248,4 +248,5 @@ def _runner(xp, fused, config, subword_rows):
         return FastRun
     shape = dict(dim=config.dim, negatives=config.negatives, window=config.window)
     family = "word2vec ({})".format(", ".join(f"{k} {v}" for k, v in shape.items()))
-    return word2vec_gpu.GPURun if self_checked(xp, family, partial(word2vec_gpu.self_check, **shape)) else ReferenceRun
+    passed = self_checked(xp, family, partial(word2vec_selfcheck.self_check, **shape))
+    return word2vec_gpu.GPURun if passed else ReferenceRun

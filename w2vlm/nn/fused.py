@@ -6,7 +6,7 @@ about to compute on, and gets the kernel module for that array's backend, or Non
 switches. On CuPy the first use of each kernel family in a process is checked against the layered reference on a
 tiny input (``self_checked``); a mismatch or a failure logs one warning naming the kernel, and that family then
 runs the reference: never silently wrong numbers. Word2vec's fused runners are picked by the same rule in
-``embeddings/train.py`` with their own self-check (``embeddings.kernels.word2vec_gpu.self_check``).
+``embeddings/train.py`` with their own self-check (``embeddings.kernels.word2vec_selfcheck.self_check``).
 """
 
 import logging

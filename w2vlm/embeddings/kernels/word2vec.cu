@@ -1,4 +1,4 @@
-// Fused word2vec CUDA kernels (CBOW and skip-gram, negative sampling); compiled by w2vlm/embeddings/fast_gpu.py.
+// Fused word2vec CUDA kernels (CBOW and skip-gram, negative sampling); compiled by w2vlm/embeddings/kernels/word2vec_gpu.py.
 typedef unsigned long long u64;
 typedef long long i64;
 #define FULL 0xffffffffu

@@ -19,10 +19,7 @@ import numpy as np
 
 from ...backend import get_xp
 from ...errors import TrainingError
-from ...nn.optim import SGD
-from ..cbow import CBOW, SkipGram
 from ..training.runners import Runner, learning_rate
-from ..training.sampling import UnigramSampler, keep_probabilities
 
 BLOCK_WORDS = 1 << 22  # positions per launch: one host sync (loss, progress) per block
 THREADS = 256
@@ -47,11 +44,15 @@ def kernel_source(dim, negatives, window, vec=None, min_blocks=0):
 _MODULES = {}  # (cupy module, configuration) -> RawModule
 
 
+def vector_width(dim, compute_capability, vec=None):
+    """The float lanes per load/atomic: ``vec`` when given, else 4 on sm_90+ (float4 atomicAdd) if 4 divides dim."""
+    return vec or (4 if dim % 4 == 0 and int(compute_capability) >= 90 else 1)
+
+
 def kernels(dim, negatives, window, vec=None, min_blocks=0):
     """The compiled RawModule for a configuration (NVRTC, cached per process and on disk by CuPy)."""
     cupy = get_xp("gpu")
-    hopper = int(cupy.cuda.Device().compute_capability) >= 90  # float4 atomicAdd needs sm_90
-    vec = vec or (4 if dim % 4 == 0 and hopper else 1)
+    vec = vector_width(dim, cupy.cuda.Device().compute_capability, vec)
     key = (dim, negatives, window, vec, min_blocks)
     if (cupy, key) not in _MODULES:
         _MODULES[cupy, key] = cupy.RawModule(code=kernel_source(*key))
@@ -85,11 +86,12 @@ def _check_matrices(W_in, W_out):
 
 def train_range_gpu(ids, line_offsets, W_in, W_out, keep, alias_prob, alias, first, last, lr_start, lr_end, stats, *,
                     model="cbow", window=5, negatives=5, shrink=True, subsampling=True, key=0, tile=16, blocks=None,
-                    vec=None, min_blocks=0, probe=None):
+                    vec=None, min_blocks=0, probe=None, threads=THREADS):
     """Train the centers at positions [first, last) (lr linear from lr_start to lr_end over them) in one launch.
 
     Arrays are CuPy: ids int32, line_offsets int64 (lines + 1), keep/alias_prob float32, alias int32 (V,),
     ``stats`` float64 (4,) += (loss sum, examples, kept words, context words). Asynchronous: nothing is read back.
+    ``threads`` per block may be fewer than THREADS (the self-check runs one warp, positions in order).
     """
     import cupy
     _check_matrices(W_in, W_out)
@@ -98,12 +100,12 @@ def train_range_gpu(ids, line_offsets, W_in, W_out, keep, alias_prob, alias, fir
     if last <= first:
         return stats
     blocks = blocks or default_blocks(cupy, None if probe is not None else len(keep))
-    blocks = int(min(blocks, -(-(last - first) // (tile * THREADS // 32))))
+    blocks = int(min(blocks, -(-(last - first) // (tile * threads // 32))))
     args = (W_in, W_out, ids, line_offsets, np.int32(len(line_offsets) - 1), keep, alias_prob, alias,
             np.int32(len(keep)), np.int64(first), np.int64(last), np.int32(tile), np.int32(window),
             np.int32(bool(shrink)), np.int32(bool(subsampling)), np.float32(lr_start), np.float32(lr_end),
             np.uint64(key), stats, probe if probe is not None else cupy.zeros(1, dtype=np.int32))
-    module.get_function(name)((blocks,), (THREADS,), args)
+    module.get_function(name)((blocks,), (threads,), args)
     return stats
 
 
@@ -237,55 +239,3 @@ class GPURun(Runner):
 
     def weights(self):
         return self.W_in.get().astype(np.float32, copy=False), self.W_out.get().astype(np.float32, copy=False)
-
-
-def self_check(cupy, dim, negatives, window):
-    """None when the fused kernels of this configuration agree with the layered model on a tiny input, else what
-    differs (``nn.fused.self_checked`` runs it once per process): CBOW and skip-gram steps on examples that share no
-    rows, and the contexts the training kernels' position walk finds, against a host re-count."""
-    rng = np.random.default_rng(0)
-    vocab, batch, width, lr = 32 + 8 * (1 + negatives), 4, 4, 0.05
-    W_in, W_out = (rng.standard_normal((vocab, dim)).astype(np.float32) * 0.3 for _ in range(2))
-    words = rng.permutation(vocab)
-    contexts = words[:batch * width].reshape(batch, width).astype(np.int32)
-    outputs = words[:batch * (1 + negatives)].reshape(batch, 1 + negatives).astype(np.int32)
-    targets, negs = outputs[:, 0].copy(), outputs[:, 1:].copy()
-    for name, model, run in (
-            ("w2v_cbow_step", CBOW(weights=(W_in, W_out), negatives=negatives, xp=cupy),
-             lambda a, b: cbow_step(a, b, contexts, targets, negs, lr)),
-            ("w2v_pair_step", SkipGram(weights=(W_in, W_out), negatives=negatives, xp=cupy),
-             lambda a, b: pair_step(a, b, contexts[:, 0], targets, negs, lr))):
-        inputs = (contexts, targets) if name == "w2v_cbow_step" else (targets[:, None], contexts[:, 0])
-        model.forward(cupy.asarray(inputs[0]), cupy.asarray(inputs[1]), cupy.asarray(negs))
-        model.backward()
-        SGD(lr * batch).update(model.params, model.grads)
-        got = [cupy.asarray(W_in), cupy.asarray(W_out)]
-        run(*got)
-        for g, want in zip(got, model.params):
-            error = float(np.abs(g.get() - want.get()).max())
-            if not error <= 1e-4:
-                return f"{name}: max error {error:.2g}"
-    return _check_contexts(cupy, dim, negatives, window)
-
-
-def _check_contexts(cupy, dim, negatives, window):
-    """The probe kernel (the training kernels' position walk) against a host re-count of the nearest kept words."""
-    rng = np.random.default_rng(1)
-    lengths = np.array([0, 7, 1, 40, 3, 0, 25])
-    ids = rng.integers(0, 12, lengths.sum()).astype(np.int32)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    counts = np.bincount(ids, minlength=12) + 1
-    sampler = UnigramSampler(counts)
-    tables = (cupy.asarray(keep_probabilities(counts, 0.05).astype(np.float32)),
-              cupy.asarray(sampler.alias_prob.astype(np.float32)), cupy.asarray(sampler.alias.astype(np.int32)))
-    kept, reach, contexts, _ = probe_centers(cupy.asarray(ids), cupy.asarray(offsets), *tables, dim, window=window,
-                                             negatives=negatives, key=epoch_key(0, 0), tile=3)
-    for a, b in zip(offsets[:-1], offsets[1:]):
-        positions = [q for q in range(a, b) if kept[q]]
-        for i, p in enumerate(positions):
-            r = reach[p]
-            want = [ids[q] for q in positions[max(0, i - r):i][::-1] + positions[i + 1:i + 1 + r]]
-            want += [-1] * (2 * window - len(want))
-            if list(contexts[p]) != want:
-                return f"w2v_probe: position {p} sees contexts {list(contexts[p])}, expected {want}"
-    return None
