@@ -166,7 +166,7 @@ def main():
               + f" | {diff:+.3f} {'ok' if diff >= -TARGETS[key] else 'NO'} | ≥ −{TARGETS[key]} | {paired or '-'} |")
     if own_eval:
         print(f"\nw2vlm's own evaluate_analogies on the same vectors: {_mean_sd(own_eval)} % "
-              f"(gensim's evaluator: {_mean_sd([s['analogy'] for s in scores['w2vlm']])} %)")
+              f"(gensim's evaluator: {_mean_sd([s['analogy'] for s in scores['w2vlm-pairs']])} %)")
     return 0
 
 

@@ -141,3 +141,11 @@ def test_the_batched_kernel_is_for_word_level_models():
         Word2VecConfig(kernel="batched", subwords="jamo")
     with pytest.raises(TrainingError, match="--kernel must be one of pairs, batched"):
         Word2VecConfig(kernel="gemm")
+
+
+def test_the_default_kernel_is_the_one_the_benchmark_chose():
+    """docs/benchmarks.md: batched wins on speed and quality for skip-gram, loses on quality for CBOW."""
+    assert Word2VecConfig(model="skipgram").kernel == "batched"
+    assert Word2VecConfig(model="cbow").kernel == "pairs"
+    assert Word2VecConfig(model="skipgram", subwords="jamo").kernel == "pairs"
+    assert Word2VecConfig(model="skipgram", kernel="pairs").kernel == "pairs"
