@@ -62,11 +62,11 @@ SUBWORD_OPTIONS = ("min_n", "max_n", "min_char_n", "max_char_n", "buckets", "sub
               help="CBOW with --subwords: 'window' sums each context word's rows once and writes its update once "
                    "as it leaves the window (1.5-1.7x faster on NSMC with jamo n-grams; not fastText's exact "
                    "update); 'target' updates every row after every target word, as fastText does.")
-@click.option("--kernel", type=click.Choice(["pairs", "batched"]), default=None,
+@click.option("--kernel", type=click.Choice(["pairs", "batched"]), default="pairs", show_default=True,
               help="The numba kernel's update: 'pairs' as word2vec.c (one output row pair at a time); 'batched' "
                    "shares one draw of negatives per skip-gram window or per 16 CBOW centers and updates the "
-                   "gathered rows as small matrix products (HogBatch; word-level models only). Default: batched "
-                   "for skip-gram word vectors (faster, same or better quality on PTB), pairs otherwise.")
+                   "gathered rows as small matrix products (HogBatch; word-level models only; skip-gram quality "
+                   "slightly better on PTB, speed equal, CBOW quality worse: docs/benchmarks.md).")
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the training record as JSON: per-epoch loss, seconds, lr and words/s, words_per_sec, "
                    "train_seconds, interrupted and the config (the layout train-lm writes too).")

@@ -144,8 +144,5 @@ def test_the_batched_kernel_is_for_word_level_models():
 
 
 def test_the_default_kernel_is_the_one_the_benchmark_chose():
-    """docs/benchmarks.md: batched wins on speed and quality for skip-gram, loses on quality for CBOW."""
-    assert Word2VecConfig(model="skipgram").kernel == "batched"
-    assert Word2VecConfig(model="cbow").kernel == "pairs"
-    assert Word2VecConfig(model="skipgram", subwords="jamo").kernel == "pairs"
-    assert Word2VecConfig(model="skipgram", kernel="pairs").kernel == "pairs"
+    """docs/benchmarks.md: batched is not faster in every PTB run (skip-gram) and loses quality (CBOW)."""
+    assert Word2VecConfig(model="skipgram").kernel == Word2VecConfig(model="cbow").kernel == "pairs"
