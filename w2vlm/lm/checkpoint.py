@@ -37,9 +37,10 @@ def start_id(vocab):
     return vocab.eos_id
 
 
-def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None, keep=()):
+def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None, keep=(), tokenizer_files=None):
     """Write params.npz, vocab.json and config.json as one new directory swapped in whole (``keep``: names of
-    files carried over from the current version, e.g. resume.npz)."""
+    files carried over from the current version, e.g. resume.npz; ``tokenizer_files``: a trained tokenizer's
+    ``files()``, its model file, which ``load_lm`` checks against the digest in its config)."""
     config = {"model": model.config.to_dict(), "tokenizer": dict(tokenizer_config), "vocab_size": len(vocab)}
     if training is not None:
         config["training"] = training
@@ -49,6 +50,8 @@ def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None,
         atomic_files.save_arrays(stage / atomic_files.PARAMS, model.state_dict())
         vocab.save(stage / atomic_files.VOCAB)
         atomic_files.save_config(stage, "lm", config)
+        for name, data in (tokenizer_files or {}).items():
+            (stage / name).write_bytes(data)   # the staged directory is fsynced and swapped in whole
 
     write_directory(directory, write, keep=keep)
 
@@ -66,7 +69,8 @@ def load_lm(directory, xp=np, rng=None, fused=True):
     model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0), fused=fused)
     load_params(model, atomic_files.load_arrays(directory / atomic_files.PARAMS), directory)
     model.eval()
-    return LanguageModel(model=model, vocab=vocab, tokenizer=tokenizer_from_config(tokenizer_config), config=config)
+    return LanguageModel(model=model, vocab=vocab, tokenizer=tokenizer_from_config(tokenizer_config, directory),
+                         config=config)
 
 
 def load_params(model, arrays, where):
@@ -95,16 +99,16 @@ class LMCheckpoint:
     it); later saves carry resume.npz over. ``owned``: the directory already belongs to this run (resuming in
     place)."""
 
-    def __init__(self, directory, vocab, tokenizer_config, training, info=None, owned=False):
+    def __init__(self, directory, vocab, tokenizer_config, training, info=None, owned=False, tokenizer_files=None):
         self.directory = Path(directory)
-        self.vocab, self.tokenizer_config = vocab, tokenizer_config
+        self.vocab, self.tokenizer_config, self.tokenizer_files = vocab, tokenizer_config, tokenizer_files
         self.training, self.info = training, dict(info or {})
         self.owned = owned
 
     def save_best(self, model, history):
         info = dict(self.info, best_epoch=history.best_epoch, valid_ppl=history.best_valid_ppl)
         save_lm(self.directory, model, self.vocab, self.tokenizer_config, self.training, info,
-                keep=(RESUME,) if self.owned else ())
+                keep=(RESUME,) if self.owned else (), tokenizer_files=self.tokenizer_files)
         self.owned = True
 
     def restore_best(self, model):

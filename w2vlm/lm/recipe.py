@@ -47,7 +47,7 @@ def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid
     vocab = None
     if saved is not None:
         check_same_corpus(saved.get("run", {}).get("corpus_digest"), digest, resume)
-        tokenizer = tokenizer_from_config(saved["tokenizer"])
+        tokenizer = tokenizer_from_config(saved["tokenizer"], resume)
         vocab = Vocab.load(Path(resume) / atomic_files.VOCAB)
     tokenizer = tokenizer if tokenizer is not None else get_tokenizer()
     data = prepare_lm_data(corpus, tokenizer, valid=valid, test=test, vocab=vocab, min_count=min_count,
@@ -65,7 +65,7 @@ def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid
                     dict(run or {}, min_count=min_count, max_vocab=max_vocab, seed=seed), corpus_digest=digest)
     in_place = resume is not None and Path(resume).resolve() == output.resolve()
     checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), {"run": run_info},
-                              owned=in_place)
+                              owned=in_place, tokenizer_files=tokenizer.files())
     history = train(lm, data.train_ids, data.valid_ids, config, start_id=data.vocab.eos_id, test_ids=data.test_ids,
                     checkpoint=checkpoint, resume=resume_state, progress=progress, stop=stop)
     if history.best_epoch:
