@@ -132,9 +132,10 @@ def test_training_loop_matches_reference_steps(cbow):
                 for context in contexts:
                     expected_loss += _reference_step(model, [context], int(words[i]), next(draws))
     stats = np.zeros((1, 4))
-    subword_cpu.train_block(W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS), ids, offsets,
-                            np.array([0, 3], dtype=np.int64), keep_probabilities(counts, 0.0), False,
-                            sampler.alias_prob, sampler.alias, window, False, negatives, cbow, LR, LR, states, stats)
+    word2vec_cpu.train_block(subword_cpu.train_line, subword_cpu.target_step, subword_cpu.scratch,
+                             (W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS)), ids, offsets,
+                             np.array([0, 3], dtype=np.int64), keep_probabilities(counts, 0.0), False,
+                             sampler.alias_prob, sampler.alias, window, False, negatives, cbow, LR, LR, states, stats)
     assert stats[0, 0] == pytest.approx(expected_loss, rel=1e-4)
     assert stats[0, 2] == 40
     np.testing.assert_allclose(W_in, model.params[0], atol=1e-5)

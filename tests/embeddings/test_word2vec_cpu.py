@@ -74,8 +74,9 @@ def _run_block(ids, offsets, counts, *, sample=0.0, window=5, shrink=True, cbow=
     states = word2vec_cpu.seed_states(seed, chunks)
     stats = np.zeros((chunks, 4))
     bounds = word2vec_cpu.split_lines(offsets, 0, len(offsets) - 1, chunks)
-    word2vec_cpu.train_block(W_in, W_out, ids, offsets, bounds, keep, sample > 0, sampler.alias_prob, sampler.alias,
-                         window, shrink, 5, cbow, lr, lr, states, stats)
+    word2vec_cpu.train_block(word2vec_cpu.train_line, word2vec_cpu.target_step, word2vec_cpu.scratch, (W_in, W_out),
+                             ids, offsets, bounds, keep, sample > 0, sampler.alias_prob, sampler.alias, window, shrink,
+                             5, cbow, lr, lr, states, stats)
     return stats.sum(axis=0), W_in, W_out
 
 

@@ -62,16 +62,10 @@ class _SubwordFastRun(FastRun):
         self.table, self.subword_cpu, self.subword_window = table, subword_cpu, subword_window
         super().__init__(*args)
 
-    def _block(self, ids, offsets, chunks, lr_start, lr_end):
-        config, table = self.config, self.table
-        self.stats[:] = 0
-        shared = (self.W_in, self.W_out, table.row_offsets, table.rows, table.gains, ids, offsets, chunks,
-                  self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias, config.window,
-                  config.shrink_window, config.negatives)
-        if window_batched(config):
-            self.subword_window.train_block(*shared, lr_start, lr_end, self.states, self.stats)
-        else:
-            self.subword_cpu.train_block(*shared, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
+    def _line_kernel(self):
+        table = self.table
+        kernel = self.subword_window if window_batched(self.config) else self.subword_cpu
+        return kernel, (self.W_in, self.W_out, table.row_offsets, table.rows, table.gains)
 
 
 class _SubwordReferenceRun(ReferenceRun):

@@ -42,12 +42,18 @@ class FastRun:
         # load the compiled kernel untimed (no lines to train)
         self._block(empty_ids, empty_offsets, np.zeros(config.threads + 1, dtype=np.int64), 0.0, 0.0)
 
+    def _line_kernel(self):
+        """The kernel module whose ``train_line``/``target_step``/``scratch`` the loop runs, and the model arrays
+        they take."""
+        return self.kernel, (self.W_in, self.W_out)
+
     def _block(self, ids, offsets, chunks, lr_start, lr_end):
-        config = self.config
+        config, (line_kernel, model) = self.config, self._line_kernel()
         self.stats[:] = 0
-        self.kernel.train_block(self.W_in, self.W_out, ids, offsets, chunks, self.keep, config.sample > 0,
-                                self.sampler.alias_prob, self.sampler.alias, config.window, config.shrink_window,
-                                config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
+        self.kernel.train_block(line_kernel.train_line, line_kernel.target_step, line_kernel.scratch, model, ids,
+                                offsets, chunks, self.keep, config.sample > 0, self.sampler.alias_prob,
+                                self.sampler.alias, config.window, config.shrink_window, config.negatives,
+                                config.model == "cbow", lr_start, lr_end, self.states, self.stats)
 
     def epoch(self, epoch, start=0):
         """Train the blocks of ``epoch`` from word ``start`` (a block boundary) on."""
