@@ -1,6 +1,6 @@
 """Fused CPU fastText training (numba, Hogwild threads): subword CBOW and skip-gram with word2vec.c/fastText SGD.
 
-The same loop as word2vec (``word2vec_cpu.train_block`` runs this module's ``train_line``: subsampling before
+The same loop as word2vec (``hogwild.train_block`` runs this module's ``target_step``: subsampling before
 windowing, shrunk windows, linear learning-rate decay, alias-table negatives, one xorshift state per thread,
 lock-free shared matrices), with fastText's input side: a word's input
 vector is the mean of its rows (own row + n-gram rows, read from the precomputed CSR arrays ``row_offsets`` /
@@ -18,7 +18,7 @@ rows) are prefetched (``prefetch.py``), a cache hint that changes no value.
 import numpy as np
 from numba import njit
 
-from .word2vec_cpu import _logistic_updates, draw_into, each_target
+from .word2vec_cpu import _logistic_updates, draw_into
 from .prefetch import prefetch_row
 
 
@@ -102,20 +102,12 @@ def _skipgram_prediction(h, W_out, target, negs, lr, gain, work, total):
     return loss
 
 
-@njit(nogil=True, cache=True, error_model="numpy")
-def scratch(model, window, negatives):
-    """A thread's work arrays for ``target_step``: hidden, work, skip-gram's summed update, negatives."""
-    dim = model[0].shape[1]
-    return (np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32),
-            np.empty(negatives, dtype=np.int64))
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy", inline="always")   # no tuple copies per target
 def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, cbow, lr, state):
-    """words[i] trained from its window [lo, hi) (``word2vec_cpu.train_block`` runs it); model = (W_in, W_out,
-    row_offsets, rows, gains)."""
+    """words[i] trained from its window [lo, hi) (``hogwild.train_block`` runs it; model and scratch as there).
+    Returns (loss, examples, state)."""
     W_in, W_out, row_offsets, rows, gains = model
-    hidden, work, total, negs = scratch
+    hidden, work, total, negs = scratch[0], scratch[1], scratch[2], scratch[3]
     ahead = i + 1 if not cbow else i + window  # skip-gram: the next centre; CBOW: the word entering
     if ahead < n:
         _prefetch_word(W_in, row_offsets, rows, words[ahead])
@@ -135,9 +127,6 @@ def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, 
         examples += 1
     _push_rows(W_in, rows, row_offsets[center], row_offsets[center + 1], total)
     return loss, examples, state
-
-
-train_line = each_target   # fastText's line: every target in turn, as word2vec
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")

@@ -68,22 +68,11 @@ def _target_update(W_out, row_offsets, gains, words, lo, hi, center, mask, negs,
     return loss
 
 
-@njit(nogil=True, cache=True, error_model="numpy")
-def scratch(model, window, negatives):
-    """A thread's work arrays: the two ring buffers (sums, grads), hidden, work, negatives."""
-    dim = model[0].shape[1]
-    slots = 1
-    while slots < 2 * window + 1:
-        slots *= 2
-    return (np.empty((slots, dim), dtype=np.float32), np.empty((slots, dim), dtype=np.float32),
-            np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32), np.empty(negatives, dtype=np.int64))
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy", inline="always")   # no tuple copies per target
 def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, cbow, lr, state):
     """words[i] predicted from the buffered sums of its window [lo, hi) (``cbow`` is not read)."""
-    W_in, W_out, row_offsets, rows, gains = model
-    sums, grads, hidden, work, negs = scratch
+    W_out, row_offsets, gains = model[1], model[2], model[4]
+    hidden, work, negs, sums, grads = scratch[0], scratch[1], scratch[3], scratch[4], scratch[5]
     state = draw_into(negs, state, alias_prob, alias)
     loss = _target_update(W_out, row_offsets, gains, words, lo, hi, i, sums.shape[0] - 1, negs, lr, sums, grads,
                           hidden, work)
@@ -91,12 +80,11 @@ def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, 
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def train_line(target_step, model, scratch, words, n, alias_prob, alias, window, shrink, cbow, lr, state):
-    """Window-batched CBOW on one line of n kept words (``word2vec_cpu.train_block`` runs it with this module's
-    ``target_step``); model = (W_in, W_out, row_offsets, rows, gains). Returns (loss sum, examples, context
-    words, state)."""
+def train_line(model, scratch, words, n, alias_prob, alias, window, shrink, cbow, lr, state):
+    """Window-batched CBOW on one line of n kept words (``hogwild.train_block`` runs it; model and scratch as
+    there). Returns (loss sum, examples, context words, state)."""
     W_in, row_offsets, rows = model[0], model[2], model[3]
-    sums, grads = scratch[0], scratch[1]
+    sums, grads = scratch[4], scratch[5]
     if n <= 1:   # no context; the window draw subword_cpu makes all the same keeps the generators in step
         if n == 1:
             _, _, state = window_bounds(0, 1, window, shrink, state)

@@ -1,7 +1,7 @@
 """Fused CPU word2vec training (numba, Hogwild threads), the same SGD as gensim's word2vec_inner / word2vec.c.
 
-One call of ``train_block`` trains a range of lines split into one chunk per thread (``prange``), each line by
-a kernel's functions (this module's, or the subword kernels': the loop and its helpers are shared); the threads
+``hogwild.train_block`` trains a range of lines split into one chunk per thread (``prange``), each target by
+``target_step`` here (or a subword kernel's: the loop and these helpers are shared); the threads
 update the shared float32 matrices without locks (Hogwild, as word2vec.c and gensim do). Each chunk has its own
 xorshift64* random state. Negatives come from the sampler's alias tables, subsampling from precomputed keep
 probabilities. ``cbow_step``/``skipgram_step`` run one update with given negatives: the tests compare them
@@ -9,7 +9,7 @@ with the layered reference in ``cbow.py``.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .prefetch import prefetch_row
 
@@ -175,82 +175,12 @@ def longest_line(offsets, first, last):
     return longest
 
 
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _train_chunk(train_line, target_step, scratch_for, model, ids, offsets, first, last, keep, subsampling,
-                 alias_prob, alias, window, shrink, negatives, cbow, lr_start, lr_end, state):
-    """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
-    words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
-    scratch = scratch_for(model, window, negatives)
-    span = max(offsets[last] - offsets[first], 1)
-    loss, examples, kept, contexts = 0.0, 0, 0, 0
-    for line in range(first, last):
-        start, end = offsets[line], offsets[line + 1]
-        lr = np.float32(lr_start + (lr_end - lr_start) * ((start - offsets[first]) / span))
-        n, state = keep_line(ids, start, end, keep, subsampling, words, state)
-        kept += n
-        line_loss, line_examples, line_contexts, state = train_line(target_step, model, scratch, words, n,
-                                                                    alias_prob, alias, window, shrink, cbow, lr, state)
-        loss += line_loss
-        examples += line_examples
-        contexts += line_contexts
-    return loss, examples, kept, contexts, state
-
-
-@njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
-def train_block(train_line, target_step, scratch_for, model, ids, offsets, bounds, keep, subsampling, alias_prob,
-                alias, window, shrink, negatives, cbow, lr_start, lr_end, states, stats):
-    """Train lines bounds[0]..bounds[-1], chunk c = lines [bounds[c], bounds[c+1]) on its own thread: the one
-    Hogwild loop of every CPU kernel (word2vec here, ``subword_cpu``, ``subword_window``).
-
-    A kernel is three numba functions and a tuple of shared arrays ``model`` ((W_in, W_out) here):
-    ``scratch_for(model, window, negatives)`` makes a thread's work arrays; ``train_line(target_step, model,
-    scratch, words, n, alias_prob, alias, window, shrink, cbow, lr, state)`` trains the n kept words of one line
-    and returns (loss sum, examples, context words, state), calling ``target_step`` for each target (see
-    ``each_target``, the plain line loop). They come in as arguments, so numba compiles this loop once per kernel
-    and calls them directly. ``states`` (uint64, one per chunk) advance in place;
-    ``stats[c]`` receives (loss sum, examples, kept words, context words) of chunk c.
-    """
-    for c in prange(bounds.shape[0] - 1):
-        loss, examples, kept, contexts, state = _train_chunk(
-            train_line, target_step, scratch_for, model, ids, offsets, bounds[c], bounds[c + 1], keep, subsampling,
-            alias_prob, alias, window, shrink, negatives, cbow, lr_start, lr_end, states[c])
-        states[c] = state
-        stats[c, 0] = loss
-        stats[c, 1] = examples
-        stats[c, 2] = kept
-        stats[c, 3] = contexts
-
-
-@njit(nogil=True, cache=True, error_model="numpy")
-def scratch(model, window, negatives):
-    """A thread's work arrays for ``target_step``: hidden (word2vec.c's neu1), work, negatives."""
-    dim = model[0].shape[1]
-    return np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32), np.empty(negatives, dtype=np.int64)
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def each_target(target_step, model, scratch, words, n, alias_prob, alias, window, shrink, cbow, lr, state):
-    """Every position i of a line of n kept words with a context in its (shrunk) window is trained by
-    ``target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, cbow, lr, state)`` -> (loss,
-    examples, state); returns (loss sum, examples, context words, state), as a ``train_line`` does."""
-    loss, examples, contexts = 0.0, 0, 0
-    for i in range(n):
-        lo, hi, state = window_bounds(i, n, window, shrink, state)
-        if hi - lo <= 1:
-            continue
-        contexts += hi - lo - 1
-        step_loss, step_examples, state = target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window,
-                                                      cbow, lr, state)
-        loss += step_loss
-        examples += step_examples
-    return loss, examples, contexts, state
-
-
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy", inline="always")   # no tuple copies per target
 def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, cbow, lr, state):
-    """words[i] trained from its window [lo, hi): one CBOW update or one skip-gram pair per context word."""
-    W_in, W_out = model
-    hidden, work, negs = scratch
+    """words[i] trained from its window [lo, hi): one CBOW update or one skip-gram pair per context word
+    (``hogwild.train_block`` runs it; model and scratch as there). Returns (loss, examples, state)."""
+    W_in, W_out = model[0], model[1]
+    hidden, work, negs = scratch[0], scratch[1], scratch[3]
     if cbow:
         state = draw_into(negs, state, alias_prob, alias)
         return _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, hidden, work, False), 1, state
@@ -262,9 +192,6 @@ def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, 
         loss += _pair_update(W_in, W_out, words[j], words[i], negs, lr, work)
         examples += 1
     return loss, examples, state
-
-
-train_line = each_target   # word2vec's line: every target in turn
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")

@@ -58,14 +58,13 @@ class _SubwordFastRun(FastRun):
         return f"numba kernel, {config.threads} thread(s){updates}"
 
     def __init__(self, table, *args):
-        from ..kernels import subword_cpu, subword_window  # numba: compiled on first use
-        self.table, self.subword_cpu, self.subword_window = table, subword_cpu, subword_window
+        self.table = table
         super().__init__(*args)
 
     def _line_kernel(self):
-        table = self.table
-        kernel = self.subword_window if window_batched(self.config) else self.subword_cpu
-        return kernel, (self.W_in, self.W_out, table.row_offsets, table.rows, table.gains)
+        table, hogwild = self.table, self.hogwild
+        kind = hogwild.SUBWORD_WINDOW if window_batched(self.config) else hogwild.SUBWORD_TARGET
+        return kind, hogwild.model_arrays(self.W_in, self.W_out, table.row_offsets, table.rows, table.gains)
 
 
 class _SubwordReferenceRun(ReferenceRun):
