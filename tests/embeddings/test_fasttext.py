@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tests.gradcheck import check_loss
-from w2vlm.embeddings.kernels import hogwild, word2vec_cpu, subword_cpu
+from w2vlm.embeddings.kernels import word2vec_cpu, subword_cpu
 from w2vlm.embeddings.subword.models import SubwordCBOW, SubwordEmbedding, SubwordSkipGram, composed_vectors, padded_rows
 from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
 from w2vlm.embeddings.subword.ngrams import update_gains
@@ -132,9 +132,9 @@ def test_training_loop_matches_reference_steps(cbow):
                 for context in contexts:
                     expected_loss += _reference_step(model, [context], int(words[i]), next(draws))
     stats = np.zeros((1, 4))
-    hogwild.train_block(hogwild.SUBWORD_TARGET, (W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS)),
-                        ids, offsets, np.array([0, 3], dtype=np.int64), keep_probabilities(counts, 0.0), False,
-                        sampler.alias_prob, sampler.alias, window, False, negatives, cbow, LR, LR, states, stats)
+    subword_cpu.train_block(W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS), ids, offsets,
+                            np.array([0, 3], dtype=np.int64), keep_probabilities(counts, 0.0), False,
+                            sampler.alias_prob, sampler.alias, window, False, negatives, cbow, LR, LR, states, stats)
     assert stats[0, 0] == pytest.approx(expected_loss, rel=1e-4)
     assert stats[0, 2] == 40
     np.testing.assert_allclose(W_in, model.params[0], atol=1e-5)

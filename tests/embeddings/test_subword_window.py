@@ -8,7 +8,7 @@ import pytest
 from tests.embeddings.test_fasttext import ROW_OFFSETS, ROWS, VOCAB, _weights
 from tests.embeddings.test_resume import StopAfter
 from tests.embeddings.test_subword_train import PARTICLES, STEMS, _config, eojeol_corpus
-from w2vlm.embeddings.kernels import hogwild, word2vec_cpu
+from w2vlm.embeddings.kernels import word2vec_cpu, subword_cpu, subword_window
 from w2vlm.embeddings.training.run_state import ResumePoint
 from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
 from w2vlm.embeddings.subword.train import SubwordRows
@@ -103,10 +103,10 @@ def test_kernel_matches_the_plain_reference(shrink, sample):
     kept, reference_state = reference.train(ids, offsets, keep, sample > 0, sampler, window, shrink, negatives,
                                             lr_start, lr_end, state[0])
     stats = np.zeros((1, 4))
-    hogwild.train_block(hogwild.SUBWORD_WINDOW, (W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS)),
-                        ids, offsets, np.array([0, len(offsets) - 1], dtype=np.int64), keep, sample > 0,
-                        sampler.alias_prob, sampler.alias, window, shrink, negatives, True, lr_start, lr_end, state,
-                        stats)
+    subword_window.train_block(W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS), ids, offsets,
+                               np.array([0, len(offsets) - 1], dtype=np.int64), keep, sample > 0,
+                               sampler.alias_prob, sampler.alias, window, shrink, negatives, lr_start, lr_end,
+                               state, stats)
     assert state[0] == reference_state
     assert stats[0, 0] == pytest.approx(reference.loss, rel=1e-5)
     assert tuple(stats[0, 1:]) == (reference.examples, kept, reference.contexts)
@@ -122,12 +122,12 @@ def test_same_random_draws_as_the_per_target_kernel_but_not_the_same_update():
     counts = np.bincount(ids, minlength=VOCAB)
     sampler, keep = UnigramSampler(counts), keep_probabilities(counts, 0.05)
     results = []
-    for kind in (hogwild.SUBWORD_WINDOW, hogwild.SUBWORD_TARGET):
+    for kernel, extra in ((subword_window, ()), (subword_cpu, (True,))):
         W_in, W_out = _weights(14, np.float32)
         states, stats = word2vec_cpu.seed_states(6, 1), np.zeros((1, 4))
-        hogwild.train_block(kind, (W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS)), ids, offsets,
-                            np.array([0, 4], dtype=np.int64), keep, True, sampler.alias_prob, sampler.alias, 3, True,
-                            2, True, 0.05, 0.05, states, stats)
+        kernel.train_block(W_in, W_out, ROW_OFFSETS, ROWS, update_gains(ROW_OFFSETS, ROWS), ids, offsets,
+                           np.array([0, 4], dtype=np.int64), keep, True, sampler.alias_prob, sampler.alias, 3,
+                           True, 2, *extra, 0.05, 0.05, states, stats)
         results.append((W_in, states, stats))
     (window_in, window_states, window_stats), (target_in, target_states, target_stats) = results
     assert window_states[0] == target_states[0]

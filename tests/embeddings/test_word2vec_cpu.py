@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from w2vlm.embeddings.kernels import hogwild, word2vec_cpu
+from w2vlm.embeddings.kernels import word2vec_cpu
 from w2vlm.embeddings.cbow import CBOW, SkipGram
 from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
 from w2vlm.nn.optim import SGD
@@ -74,8 +74,8 @@ def _run_block(ids, offsets, counts, *, sample=0.0, window=5, shrink=True, cbow=
     states = word2vec_cpu.seed_states(seed, chunks)
     stats = np.zeros((chunks, 4))
     bounds = word2vec_cpu.split_lines(offsets, 0, len(offsets) - 1, chunks)
-    hogwild.train_block(hogwild.WORD2VEC, hogwild.model_arrays(W_in, W_out), ids, offsets, bounds, keep, sample > 0,
-                        sampler.alias_prob, sampler.alias, window, shrink, 5, cbow, lr, lr, states, stats)
+    word2vec_cpu.train_block(W_in, W_out, ids, offsets, bounds, keep, sample > 0, sampler.alias_prob, sampler.alias,
+                         window, shrink, 5, cbow, lr, lr, states, stats)
     return stats.sum(axis=0), W_in, W_out
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.embeddings.test_train import _topic_accuracy, topic_corpus
 from tests.gpu import nvcc_compile, require_gpu
-from w2vlm.embeddings.kernels import hogwild, word2vec_cpu, word2vec_gpu
+from w2vlm.embeddings.kernels import word2vec_cpu, word2vec_gpu
 from w2vlm.embeddings.training.sampling import UnigramSampler, keep_probabilities
 from w2vlm.embeddings.train import Word2VecConfig
 from w2vlm.errors import TrainingError
@@ -233,9 +233,9 @@ def test_fixed_window_counts_equal_the_cpu_kernel(cp, model):
     stats, g_in, g_out = _train(cp, ids, offsets, counts, model=model, weights=weights)
     cpu = np.zeros((1, 4))
     sampler = UnigramSampler(counts)
-    hogwild.train_block(hogwild.WORD2VEC, hogwild.model_arrays(W_in.copy(), np.zeros_like(W_in)), ids, offsets,
-                        np.array([0, len(offsets) - 1]), keep_probabilities(counts, 0), False, sampler.alias_prob,
-                        sampler.alias, 5, False, 5, model == "cbow", 0.0, 0.0, word2vec_cpu.seed_states(0, 1), cpu)
+    word2vec_cpu.train_block(W_in.copy(), np.zeros_like(W_in), ids, offsets, np.array([0, len(offsets) - 1]),
+                         keep_probabilities(counts, 0), False, sampler.alias_prob, sampler.alias, 5, False, 5,
+                         model == "cbow", 0.0, 0.0, word2vec_cpu.seed_states(0, 1), cpu)
     np.testing.assert_array_equal(stats[1:], cpu[0, 1:])  # examples, kept words, context words
     examples = stats[1]
     assert examples * 5 * np.log(2) < stats[0] <= examples * 6 * np.log(2) * (1 + 1e-6)  # zero W_out: log 2 each

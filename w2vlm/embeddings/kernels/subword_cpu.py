@@ -1,8 +1,7 @@
 """Fused CPU fastText training (numba, Hogwild threads): subword CBOW and skip-gram with word2vec.c/fastText SGD.
 
-The same loop as word2vec (``hogwild.train_block`` runs this module's ``target_step``: subsampling before
-windowing, shrunk windows, linear learning-rate decay, alias-table negatives, one xorshift state per thread,
-lock-free shared matrices), with fastText's input side: a word's input
+Same loop as ``word2vec_cpu`` (subsampling before windowing, shrunk windows, linear learning-rate decay, alias-table
+negatives, one xorshift state per thread, lock-free shared matrices), with fastText's input side: a word's input
 vector is the mean of its rows (own row + n-gram rows, read from the precomputed CSR arrays ``row_offsets`` /
 ``rows``; nothing is hashed here), and every row receives the whole hidden-layer gradient.
 
@@ -16,9 +15,9 @@ rows) are prefetched (``prefetch.py``), a cache hint that changes no value.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from .word2vec_cpu import _logistic_updates, draw_into
+from .word2vec_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
 from .prefetch import prefetch_row
 
 
@@ -102,31 +101,67 @@ def _skipgram_prediction(h, W_out, target, negs, lr, gain, work, total):
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy", inline="always")   # no tuple copies per target
-def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, cbow, lr, state):
-    """words[i] trained from its window [lo, hi) (``hogwild.train_block`` runs it; model and scratch as there).
-    Returns (loss, examples, state)."""
-    W_in, W_out, row_offsets, rows, gains = model
-    hidden, work, total, negs = scratch[0], scratch[1], scratch[2], scratch[3]
-    ahead = i + 1 if not cbow else i + window  # skip-gram: the next centre; CBOW: the word entering
-    if ahead < n:
-        _prefetch_word(W_in, row_offsets, rows, words[ahead])
-    if cbow:
-        state = draw_into(negs, state, alias_prob, alias)
-        return _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, i, negs, lr, hidden, work, False), 1, state
-    center = words[i]
-    _compose(W_in, row_offsets, rows, center, hidden)
-    for k in range(W_in.shape[1]):
-        total[k] = 0.0
-    loss, examples = 0.0, 0
-    for j in range(lo, hi):
-        if j == i:
-            continue
-        state = draw_into(negs, state, alias_prob, alias)
-        loss += _skipgram_prediction(hidden, W_out, words[j], negs, lr, gains[center], work, total)
-        examples += 1
-    _push_rows(W_in, rows, row_offsets[center], row_offsets[center + 1], total)
-    return loss, examples, state
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _train_chunk(W_in, W_out, row_offsets, rows, gains, ids, offsets, first, last, keep, subsampling, alias_prob,
+                 alias, window, shrink, negatives, cbow, lr_start, lr_end, state):
+    """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
+    dim = W_in.shape[1]
+    words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
+    hidden = np.empty(dim, dtype=np.float32)
+    work = np.empty(dim, dtype=np.float32)
+    total = np.empty(dim, dtype=np.float32)
+    negs = np.empty(negatives, dtype=np.int64)
+    span = max(offsets[last] - offsets[first], 1)
+    loss, examples, kept, contexts = 0.0, 0, 0, 0
+    for line in range(first, last):
+        start, end = offsets[line], offsets[line + 1]
+        lr = np.float32(lr_start + (lr_end - lr_start) * ((start - offsets[first]) / span))
+        n, state = keep_line(ids, start, end, keep, subsampling, words, state)
+        kept += n
+        for i in range(n):
+            lo, hi, state = window_bounds(i, n, window, shrink, state)
+            if hi - lo <= 1:
+                continue
+            contexts += hi - lo - 1
+            ahead = i + 1 if not cbow else i + window  # skip-gram: the next centre; CBOW: the word entering
+            if ahead < n:
+                _prefetch_word(W_in, row_offsets, rows, words[ahead])
+            if cbow:
+                state = draw_into(negs, state, alias_prob, alias)
+                loss += _cbow_update(W_in, W_out, row_offsets, rows, words, lo, hi, i, negs, lr, hidden, work, False)
+                examples += 1
+            else:
+                center = words[i]
+                _compose(W_in, row_offsets, rows, center, hidden)
+                for k in range(dim):
+                    total[k] = 0.0
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    state = draw_into(negs, state, alias_prob, alias)
+                    loss += _skipgram_prediction(hidden, W_out, words[j], negs, lr, gains[center], work, total)
+                    examples += 1
+                _push_rows(W_in, rows, row_offsets[center], row_offsets[center + 1], total)
+    return loss, examples, kept, contexts, state
+
+
+@njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
+def train_block(W_in, W_out, row_offsets, rows, gains, ids, offsets, bounds, keep, subsampling, alias_prob, alias,
+                window, shrink, negatives, cbow, lr_start, lr_end, states, stats):
+    """Train lines bounds[0]..bounds[-1], chunk c = lines [bounds[c], bounds[c+1]) on its own thread.
+
+    ``states`` (uint64, one per chunk) advance in place; ``stats[c]`` receives
+    (loss sum, examples, kept words, context words) of chunk c.
+    """
+    for c in prange(bounds.shape[0] - 1):
+        loss, examples, kept, contexts, state = _train_chunk(
+            W_in, W_out, row_offsets, rows, gains, ids, offsets, bounds[c], bounds[c + 1], keep, subsampling,
+            alias_prob, alias, window, shrink, negatives, cbow, lr_start, lr_end, states[c])
+        states[c] = state
+        stats[c, 0] = loss
+        stats[c, 1] = examples
+        stats[c, 2] = kept
+        stats[c, 3] = contexts
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")

@@ -24,9 +24,9 @@ holds no state outside W_in, W_out and the generators (resume is exact).
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from .word2vec_cpu import _logistic_updates, draw_into, window_bounds
+from .word2vec_cpu import _logistic_updates, draw_into, keep_line, longest_line, window_bounds
 from .subword_cpu import _add_rows, _prefetch_word, _push_rows
 
 
@@ -68,27 +68,10 @@ def _target_update(W_out, row_offsets, gains, words, lo, hi, center, mask, negs,
     return loss
 
 
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy", inline="always")   # no tuple copies per target
-def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, cbow, lr, state):
-    """words[i] predicted from the buffered sums of its window [lo, hi) (``cbow`` is not read)."""
-    W_out, row_offsets, gains = model[1], model[2], model[4]
-    hidden, work, negs, sums, grads = scratch[0], scratch[1], scratch[3], scratch[4], scratch[5]
-    state = draw_into(negs, state, alias_prob, alias)
-    loss = _target_update(W_out, row_offsets, gains, words, lo, hi, i, sums.shape[0] - 1, negs, lr, sums, grads,
-                          hidden, work)
-    return loss, 1, state
-
-
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def train_line(model, scratch, words, n, alias_prob, alias, window, shrink, cbow, lr, state):
-    """Window-batched CBOW on one line of n kept words (``hogwild.train_block`` runs it; model and scratch as
-    there). Returns (loss sum, examples, context words, state)."""
-    W_in, row_offsets, rows = model[0], model[2], model[3]
-    sums, grads = scratch[4], scratch[5]
-    if n <= 1:   # no context; the window draw subword_cpu makes all the same keeps the generators in step
-        if n == 1:
-            _, _, state = window_bounds(0, 1, window, shrink, state)
-        return 0.0, 0, 0, state
+def _train_line(W_in, W_out, row_offsets, rows, gains, words, n, alias_prob, alias, window, shrink, lr, negs,
+                sums, grads, hidden, work, state):
+    """Train the targets of one subsampled line; returns (loss sum, examples, context words, state)."""
     mask = sums.shape[0] - 1
     loss, examples, contexts = 0.0, 0, 0
     entered = 0   # positions [0, entered) have a slot
@@ -101,10 +84,10 @@ def train_line(model, scratch, words, n, alias_prob, alias, window, shrink, cbow
         lo, hi, state = window_bounds(i, n, window, shrink, state)
         if hi - lo > 1:
             contexts += hi - lo - 1
-            step_loss, step_examples, state = target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias,
-                                                          window, cbow, lr, state)
-            loss += step_loss
-            examples += step_examples
+            state = draw_into(negs, state, alias_prob, alias)
+            loss += _target_update(W_out, row_offsets, gains, words, lo, hi, i, mask, negs, lr, sums, grads,
+                                   hidden, work)
+            examples += 1
         leaving = i - window
         if leaving >= 0:
             w = words[leaving]
@@ -113,3 +96,53 @@ def train_line(model, scratch, words, n, alias_prob, alias, window, shrink, cbow
         w = words[p]
         _push_rows(W_in, rows, row_offsets[w], row_offsets[w + 1], grads[p & mask])
     return loss, examples, contexts, state
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _train_chunk(W_in, W_out, row_offsets, rows, gains, ids, offsets, first, last, keep, subsampling, alias_prob,
+                 alias, window, shrink, negatives, lr_start, lr_end, state):
+    """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
+    dim = W_in.shape[1]
+    words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
+    slots = 1
+    while slots < 2 * window + 1:
+        slots *= 2
+    sums = np.empty((slots, dim), dtype=np.float32)
+    grads = np.empty((slots, dim), dtype=np.float32)
+    hidden = np.empty(dim, dtype=np.float32)
+    work = np.empty(dim, dtype=np.float32)
+    negs = np.empty(negatives, dtype=np.int64)
+    span = max(offsets[last] - offsets[first], 1)
+    loss, examples, kept, contexts = 0.0, 0, 0, 0
+    for line in range(first, last):
+        start, end = offsets[line], offsets[line + 1]
+        lr = np.float32(lr_start + (lr_end - lr_start) * ((start - offsets[first]) / span))
+        n, state = keep_line(ids, start, end, keep, subsampling, words, state)
+        kept += n
+        if n == 1:   # no context; the window draw subword_cpu makes all the same keeps the generators in step
+            _, _, state = window_bounds(0, 1, window, shrink, state)
+            continue
+        if n == 0:
+            continue
+        line_loss, line_examples, line_contexts, state = _train_line(
+            W_in, W_out, row_offsets, rows, gains, words, n, alias_prob, alias, window, shrink, lr, negs, sums,
+            grads, hidden, work, state)
+        loss += line_loss
+        examples += line_examples
+        contexts += line_contexts
+    return loss, examples, kept, contexts, state
+
+
+@njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
+def train_block(W_in, W_out, row_offsets, rows, gains, ids, offsets, bounds, keep, subsampling, alias_prob, alias,
+                window, shrink, negatives, lr_start, lr_end, states, stats):
+    """``subword_cpu.train_block`` for CBOW with window-batched updates (same arguments, less ``cbow``)."""
+    for c in prange(bounds.shape[0] - 1):
+        loss, examples, kept, contexts, state = _train_chunk(
+            W_in, W_out, row_offsets, rows, gains, ids, offsets, bounds[c], bounds[c + 1], keep, subsampling,
+            alias_prob, alias, window, shrink, negatives, lr_start, lr_end, states[c])
+        states[c] = state
+        stats[c, 0] = loss
+        stats[c, 1] = examples
+        stats[c, 2] = kept
+        stats[c, 3] = contexts

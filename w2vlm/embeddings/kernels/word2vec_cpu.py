@@ -1,7 +1,6 @@
 """Fused CPU word2vec training (numba, Hogwild threads), the same SGD as gensim's word2vec_inner / word2vec.c.
 
-``hogwild.train_block`` trains a range of lines split into one chunk per thread (``prange``), each target by
-``target_step`` here (or a subword kernel's: the loop and these helpers are shared); the threads
+One call of ``train_block`` trains a range of lines split into one chunk per thread (``prange``); the threads
 update the shared float32 matrices without locks (Hogwild, as word2vec.c and gensim do). Each chunk has its own
 xorshift64* random state. Negatives come from the sampler's alias tables, subsampling from precomputed keep
 probabilities. ``cbow_step``/``skipgram_step`` run one update with given negatives: the tests compare them
@@ -9,7 +8,7 @@ with the layered reference in ``cbow.py``.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .prefetch import prefetch_row
 
@@ -175,23 +174,58 @@ def longest_line(offsets, first, last):
     return longest
 
 
-@njit(nogil=True, fastmath=True, cache=True, error_model="numpy", inline="always")   # no tuple copies per target
-def target_step(model, scratch, words, n, i, lo, hi, alias_prob, alias, window, cbow, lr, state):
-    """words[i] trained from its window [lo, hi): one CBOW update or one skip-gram pair per context word
-    (``hogwild.train_block`` runs it; model and scratch as there). Returns (loss, examples, state)."""
-    W_in, W_out = model[0], model[1]
-    hidden, work, negs = scratch[0], scratch[1], scratch[3]
-    if cbow:
-        state = draw_into(negs, state, alias_prob, alias)
-        return _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, hidden, work, False), 1, state
-    loss, examples = 0.0, 0
-    for j in range(lo, hi):  # gensim/word2vec.c orientation: the context word predicts the center
-        if j == i:
-            continue
-        state = draw_into(negs, state, alias_prob, alias)
-        loss += _pair_update(W_in, W_out, words[j], words[i], negs, lr, work)
-        examples += 1
-    return loss, examples, state
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alias_prob, alias, window, shrink,
+                 negatives, cbow, lr_start, lr_end, state):
+    """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
+    dim = W_in.shape[1]
+    words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
+    hidden = np.empty(dim, dtype=np.float32)  # h: the mean of the context vectors (word2vec.c calls it neu1)
+    work = np.empty(dim, dtype=np.float32)
+    negs = np.empty(negatives, dtype=np.int64)
+    total = max(offsets[last] - offsets[first], 1)
+    loss, examples, kept, contexts = 0.0, 0, 0, 0
+    for line in range(first, last):
+        start, end = offsets[line], offsets[line + 1]
+        lr = np.float32(lr_start + (lr_end - lr_start) * ((start - offsets[first]) / total))
+        n, state = keep_line(ids, start, end, keep, subsampling, words, state)
+        kept += n
+        for i in range(n):
+            lo, hi, state = window_bounds(i, n, window, shrink, state)
+            if hi - lo <= 1:
+                continue
+            contexts += hi - lo - 1
+            if cbow:
+                state = draw_into(negs, state, alias_prob, alias)
+                loss += _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, hidden, work, False)
+                examples += 1
+            else:
+                for j in range(lo, hi):  # gensim/word2vec.c orientation: the context word predicts the center
+                    if j == i:
+                        continue
+                    state = draw_into(negs, state, alias_prob, alias)
+                    loss += _pair_update(W_in, W_out, words[j], words[i], negs, lr, work)
+                    examples += 1
+    return loss, examples, kept, contexts, state
+
+
+@njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
+def train_block(W_in, W_out, ids, offsets, bounds, keep, subsampling, alias_prob, alias, window, shrink,
+                negatives, cbow, lr_start, lr_end, states, stats):
+    """Train lines bounds[0]..bounds[-1], chunk c = lines [bounds[c], bounds[c+1]) on its own thread.
+
+    ``states`` (uint64, one per chunk) advance in place; ``stats[c]`` receives
+    (loss sum, examples, kept words, context words) of chunk c.
+    """
+    for c in prange(bounds.shape[0] - 1):
+        loss, examples, kept, contexts, state = _train_chunk(
+            W_in, W_out, ids, offsets, bounds[c], bounds[c + 1], keep, subsampling, alias_prob, alias,
+            window, shrink, negatives, cbow, lr_start, lr_end, states[c])
+        states[c] = state
+        stats[c, 0] = loss
+        stats[c, 1] = examples
+        stats[c, 2] = kept
+        stats[c, 3] = contexts
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")

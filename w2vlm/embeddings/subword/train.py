@@ -58,13 +58,20 @@ class _SubwordFastRun(FastRun):
         return f"numba kernel, {config.threads} thread(s){updates}"
 
     def __init__(self, table, *args):
-        self.table = table
+        from ..kernels import subword_cpu, subword_window  # numba: compiled on first use
+        self.table, self.subword_cpu, self.subword_window = table, subword_cpu, subword_window
         super().__init__(*args)
 
-    def _line_kernel(self):
-        table, hogwild = self.table, self.hogwild
-        kind = hogwild.SUBWORD_WINDOW if window_batched(self.config) else hogwild.SUBWORD_TARGET
-        return kind, hogwild.model_arrays(self.W_in, self.W_out, table.row_offsets, table.rows, table.gains)
+    def _block(self, ids, offsets, chunks, lr_start, lr_end):
+        config, table = self.config, self.table
+        self.stats[:] = 0
+        shared = (self.W_in, self.W_out, table.row_offsets, table.rows, table.gains, ids, offsets, chunks,
+                  self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias, config.window,
+                  config.shrink_window, config.negatives)
+        if window_batched(config):
+            self.subword_window.train_block(*shared, lr_start, lr_end, self.states, self.stats)
+        else:
+            self.subword_cpu.train_block(*shared, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
 
 
 class _SubwordReferenceRun(ReferenceRun):

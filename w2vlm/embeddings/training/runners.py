@@ -29,8 +29,8 @@ class FastRun:
         return f"numba kernel, {config.threads} thread(s)"
 
     def __init__(self, stream, W_in, W_out, keep, sampler, config):
-        from ..kernels import hogwild, word2vec_cpu  # numba: compiled on first use
-        self.kernel, self.hogwild = word2vec_cpu, hogwild
+        from ..kernels import word2vec_cpu  # numba: compiled on first use
+        self.kernel = word2vec_cpu
         self.stream, self.W_in, self.W_out = stream, W_in, W_out
         self.keep, self.sampler, self.config = keep, sampler, config
         self.block_words = config.block_words
@@ -42,16 +42,12 @@ class FastRun:
         # load the compiled kernel untimed (no lines to train)
         self._block(empty_ids, empty_offsets, np.zeros(config.threads + 1, dtype=np.int64), 0.0, 0.0)
 
-    def _line_kernel(self):
-        """Which kernel trains the lines (a ``kernels.hogwild`` kind) and the model arrays it takes."""
-        return self.hogwild.WORD2VEC, self.hogwild.model_arrays(self.W_in, self.W_out)
-
     def _block(self, ids, offsets, chunks, lr_start, lr_end):
-        config, (kind, model) = self.config, self._line_kernel()
+        config = self.config
         self.stats[:] = 0
-        self.hogwild.train_block(kind, model, ids, offsets, chunks, self.keep, config.sample > 0,
-                                 self.sampler.alias_prob, self.sampler.alias, config.window, config.shrink_window,
-                                 config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
+        self.kernel.train_block(self.W_in, self.W_out, ids, offsets, chunks, self.keep, config.sample > 0,
+                                self.sampler.alias_prob, self.sampler.alias, config.window, config.shrink_window,
+                                config.negatives, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
 
     def epoch(self, epoch, start=0):
         """Train the blocks of ``epoch`` from word ``start`` (a block boundary) on."""
