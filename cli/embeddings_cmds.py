@@ -31,13 +31,15 @@ def _number(value):
 
 
 def _how_made(vectors, words):
-    """{word: "먹었다 = 먹/VV + 었/EP + 다/EF"} for the query words that are not vocabulary words as written."""
-    made = {}
+    """({word: "먹었다 = 먹/VV + 었/EP + 다/EF"} for the query words that are not vocabulary words as written,
+    {word: kind} for every query word: "vocabulary", "token", "composed" or "subwords")."""
+    made, kinds = {}, {}
     for word in words:
         resolved = vectors.resolve(word)
+        kinds[word] = resolved.source
         if resolved.source != "vocabulary":
             made[word] = resolved.explain()
-    return made
+    return made, kinds
 
 
 def _echo_how_made(made):
@@ -50,14 +52,16 @@ def _echo_how_made(made):
 @click.argument("words", metavar="WORD...", nargs=-1, required=True)
 @click.option("-k", "--topn", type=click.IntRange(min=1), default=10, show_default=True, help="How many neighbours.")
 @click.option("--negative", multiple=True, metavar="WORD", help="Subtract this word (repeat for several).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object instead of a table; \"resolution\" gives each query word's kind "
+                   "(vocabulary, token, composed, subwords).")
 def similar(model_dir, words, topn, negative, as_json):
     """Nearest words to the sum of WORD... (minus --negative words) by cosine similarity."""
     vectors = WordVectors.load(model_dir)
     results = vectors.most_similar(positive=list(words), negative=list(negative), topn=topn)
-    made = _how_made(vectors, list(words) + list(negative))
+    made, kinds = _how_made(vectors, list(words) + list(negative))
     if as_json:
-        _echo_json({"positive": list(words), "negative": list(negative), "resolved": made,
+        _echo_json({"positive": list(words), "negative": list(negative), "resolved": made, "resolution": kinds,
                     "results": [{"word": word, "similarity": score} for word, score in results]})
         return
     _echo_how_made(made)
@@ -73,14 +77,16 @@ def similar(model_dir, words, topn, negative, as_json):
 @click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
               help="3CosAdd (b - a + c) or 3CosMul (Levy & Goldberg 2014).")
 @click.option("-k", "--topn", type=click.IntRange(min=1), default=1, show_default=True, help="How many answers.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object instead of a table; \"resolution\" gives each query word's kind "
+                   "(vocabulary, token, composed, subwords).")
 def analogy(model_dir, a, b, c, method, topn, as_json):
     """A is to B as C is to ?  (e.g. man king woman -> queen; 남자 왕 여자 -> 여왕)."""
     vectors = WordVectors.load(model_dir)
     results = vectors.analogy(a, b, c, method=method, topn=topn)
-    made = _how_made(vectors, [a, b, c])
+    made, kinds = _how_made(vectors, [a, b, c])
     if as_json:
-        _echo_json({"a": a, "b": b, "c": c, "method": method, "resolved": made,
+        _echo_json({"a": a, "b": b, "c": c, "method": method, "resolved": made, "resolution": kinds,
                     "results": [{"word": word, "score": score} for word, score in results]})
         return
     _echo_how_made(made)

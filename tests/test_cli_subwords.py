@@ -78,6 +78,12 @@ def test_similar_answers_for_an_eojeol_the_corpus_never_had(jamo_model):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert [row["word"][:2] for row in report["results"]].count("학교") >= 2, report
+    assert report["resolution"] == {HELD_OUT: "subwords"}
+    assert report["resolved"][HELD_OUT].startswith(f"{HELD_OUT} = mean of ")
+    known = WordVectors.load(jamo_model).words[:2]
+    report = json.loads(_run("analogy", jamo_model, known[0], known[1], HELD_OUT, "--json").output)
+    assert report["resolution"] == {known[0]: "vocabulary", known[1]: "vocabulary", HELD_OUT: "subwords"}
+    assert list(report["resolved"]) == [HELD_OUT]  # vocabulary words need no explanation
     table = _run("similar", jamo_model, HELD_OUT, "-k", 3).output
     assert table.startswith(f"({HELD_OUT} = mean of ") and "subword n-grams (<ㅎㅏ, " in table
 

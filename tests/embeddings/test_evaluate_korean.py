@@ -118,7 +118,12 @@ def test_cli_queries_say_how_the_vector_was_made(tagged, tmp_path):
     result = runner.invoke(cli, ["analogy", str(tmp_path / "ko"), "밥", "밥을", "물", "--json"])
     payload = json.loads(result.output)
     assert payload["resolved"] == {"밥": "밥 = 밥/NNG", "밥을": "밥을 = 밥/NNG + 을/JKO", "물": "물 = 물/NNG"}
+    assert payload["resolution"] == {"밥": "token", "밥을": "composed", "물": "token"}
     assert payload["results"][0]["word"] == "을/JKO"
+    payload = json.loads(runner.invoke(cli, ["similar", str(tmp_path / "ko"), "먹었다", "밥/NNG", "--negative", "물",
+                                             "--json"]).output)
+    assert payload["resolution"] == {"먹었다": "composed", "밥/NNG": "vocabulary", "물": "token"}
+    assert set(payload["resolved"]) == {"먹었다", "물"}
 
 
 def test_the_real_kor2vec_files_parse_completely():

@@ -6,7 +6,7 @@ import pytest
 
 from w2vlm.errors import TokenizerError
 from w2vlm.text import guards
-from w2vlm.text import tokenizers_konlpy, tokenizers_korean, tokenizers_plain
+from w2vlm.text import tokenizers_konlpy, tokenizers_korean, tokenizers_plain, tokenizers_trained
 from w2vlm.text.tokenize import TOKENIZERS, Tokenizer, available_tokenizers, get_tokenizer, tokenizer_from_config
 
 from .conftest import S1, S2, S3, needs_java, needs_mecab
@@ -15,7 +15,8 @@ LINES = [S1, "", "   ", S2, S3, "마지막 줄입니다.", "English only, with 3
 
 
 def test_registry_lists_every_tokenizer():
-    assert available_tokenizers() == ["kiwi", "mecab", "okt", "komoran", "kkma", "hannanum", "whitespace", "char"]
+    assert available_tokenizers() == ["kiwi", "mecab", "okt", "komoran", "kkma", "hannanum", "whitespace", "char",
+                                      "sentencepiece"]
     with pytest.raises(TokenizerError, match="unknown tokenizer 'spacy'; choose one of: kiwi, mecab"):
         get_tokenizer("spacy")
     with pytest.raises(TokenizerError, match="no option 'stemm' .*norm, stem"):
@@ -63,7 +64,7 @@ def test_from_config_rebuilds_the_same_tokenizer(kiwi_pos):
 
 
 def test_the_registry_is_one_explicit_table_of_every_tokenizer_class():
-    classes = [cls for module in (tokenizers_korean, tokenizers_konlpy, tokenizers_plain)
+    classes = [cls for module in (tokenizers_korean, tokenizers_konlpy, tokenizers_plain, tokenizers_trained)
                for cls in vars(module).values()
                if isinstance(cls, type) and issubclass(cls, Tokenizer) and cls.name is not None]
     assert sorted(cls.name for cls in classes) == sorted(TOKENIZERS)

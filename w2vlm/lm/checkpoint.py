@@ -36,9 +36,10 @@ def start_id(vocab):
     return vocab.eos_id
 
 
-def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None, keep=()):
+def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None, keep=(), tokenizer_files=None):
     """Write params.npz, vocab.json and config.json as one new directory swapped in whole (``keep``: names of
-    files carried over from the current version, e.g. resume.npz)."""
+    files carried over from the current version, e.g. resume.npz; ``tokenizer_files``: a trained tokenizer's
+    ``files()``, its model file, which ``load_lm`` checks against the digest in its config)."""
     config = {"model": model.config.to_dict(), "tokenizer": dict(tokenizer_config), "vocab_size": len(vocab)}
     if training is not None:
         config["training"] = training
@@ -48,6 +49,8 @@ def save_lm(directory, model, vocab, tokenizer_config, training=None, info=None,
         atomic_files.save_arrays(stage / atomic_files.PARAMS, model.state_dict())
         vocab.save(stage / atomic_files.VOCAB)
         atomic_files.save_config(stage, "lm", config)
+        for name, data in (tokenizer_files or {}).items():
+            (stage / name).write_bytes(data)   # the staged directory is fsynced and swapped in whole
 
     write_directory(directory, write, keep=keep)
 
@@ -59,7 +62,7 @@ def load_lm(directory, xp=np, rng=None, fused=True):
     vocab = _load_vocab(Vocab, directory / atomic_files.VOCAB)
     try:   # config.json is read back untrusted: any odd value is a damaged directory, never a traceback
         model_config = LMConfig.from_dict(config["model"])
-        tokenizer = tokenizer_from_config(config["tokenizer"])
+        tokenizer = tokenizer_from_config(config["tokenizer"], directory)
         model = RNNLM(model_config, xp=xp, rng=rng if rng is not None else np.random.default_rng(0), fused=fused)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ArtifactError(f"{directory / atomic_files.CONFIG} does not describe a model ({type(exc).__name__}: "
@@ -96,9 +99,10 @@ class LMCheckpoint:
     place). ``record``: a ResumeRecord holding what the run read (corpus, inputs, tokenizer); each resume state
     is saved as a copy of it with the trainer's state filled in."""
 
-    def __init__(self, directory, vocab, tokenizer_config, training, info=None, owned=False, record=None):
+    def __init__(self, directory, vocab, tokenizer_config, training, info=None, owned=False, record=None,
+                 tokenizer_files=None):
         self.directory = Path(directory)
-        self.vocab, self.tokenizer_config = vocab, tokenizer_config
+        self.vocab, self.tokenizer_config, self.tokenizer_files = vocab, tokenizer_config, tokenizer_files
         self.training, self.info = training, dict(info or {})
         self.owned = owned
         self.record = record if record is not None else ResumeRecord("lm", tokenizer=dict(tokenizer_config))
@@ -106,7 +110,7 @@ class LMCheckpoint:
     def save_best(self, model, history):
         info = dict(self.info, best_epoch=history.best_epoch, valid_ppl=history.best_valid_ppl)
         save_lm(self.directory, model, self.vocab, self.tokenizer_config, self.training, info,
-                keep=(RESUME,) if self.owned else ())
+                keep=(RESUME,) if self.owned else (), tokenizer_files=self.tokenizer_files)
         self.owned = True
 
     def restore_best(self, model):

@@ -1,5 +1,6 @@
 """Corpus -> vocabulary -> id streams for LM training (with held-out splits), and embeddings from word vectors."""
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -43,6 +44,8 @@ def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min
         splits = corpus.splits()
         valid = valid if valid is not None else splits.get("valid")
         test = test if test is not None else splits.get("test")
+        if getattr(tokenizer, "trained", True) is False:
+            fit_tokenizer(tokenizer, splits["train"], held_out=valid is None, workers=workers)
         encoded = encode_corpus(splits["train"], tokenizer, workers=workers, scheduler=scheduler, progress=progress)
     lines = encoded.n_lines
     train_lines, note = lines, ""
@@ -56,7 +59,8 @@ def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min
         note = (f"held out the last {held:,} of {lines:,} lines: {valid_lines - train_lines:,} for validation"
                 + (f", {lines - valid_lines:,} for test" if test is None else ""))
     if vocab is None:
-        vocab = build_vocab(encoded, train_lines, min_count, max_vocab)
+        pieces = tokenizer.pieces() if hasattr(tokenizer, "pieces") else ()
+        vocab = build_vocab(encoded, train_lines, min_count, max_vocab, pieces=pieces)
     # one memory-mapped stream on disk; the splits are views of it (lm/stream.py)
     stream, at = write_token_stream(encoded, vocab, (train_lines, valid_lines) if valid is None else (train_lines,))
     train_ids = stream.split(0, at[train_lines])
@@ -74,14 +78,29 @@ def prepare_lm_data(corpus, tokenizer, *, valid=None, test=None, vocab=None, min
                   test_ids=test_ids if test_ids is not None and len(test_ids) else None, split_note=note)
 
 
-def build_vocab(encoded, train_lines, min_count=1, max_vocab=None):
-    """Vocabulary of the first ``train_lines`` lines, ``<unk>`` and ``<eos>`` first (unless the text has them)."""
+def fit_tokenizer(tokenizer, train, held_out=False, workers=1):
+    """Train a trained tokenizer (``text.tokenizers_trained``) on the training lines; ``held_out``: leave out the
+    last lines that ``prepare_lm_data`` holds out for validation and test, so that it never sees them."""
+    lines = sum(1 for _ in train)
+    keep = lines - max(1, int(round(lines * HOLDOUT))) if held_out and lines >= 10 else lines
+    tokenizer.fit(itertools.islice(iter(train), keep), workers=workers)
+
+
+def build_vocab(encoded, train_lines, min_count=1, max_vocab=None, pieces=()):
+    """Vocabulary of the first ``train_lines`` lines, ``<unk>`` and ``<eos>`` first (unless the text has them).
+    ``pieces``: a trained tokenizer's whole inventory, all kept (unseen ones after the rest, count 0) whatever
+    ``min_count``/``max_vocab`` say, so that no text it tokenizes has a token outside the vocabulary."""
     types, counts = encoded.types, np.asarray(encoded.counts)
     if train_lines < encoded.n_lines:
         counts = encoded.line_counts(train_lines)
         order = np.argsort(-counts, kind="stable")      # count desc, first occurrence kept for ties
         order = order[counts[order] > 0]
         types, counts = [types[i] for i in order], counts[order]
+    if len(pieces):
+        seen = set(types)
+        unseen = [piece for piece in pieces if piece not in seen]
+        types, counts = list(types) + unseen, np.concatenate([counts, np.zeros(len(unseen), np.int64)])
+        min_count, max_vocab = 0, None
     vocab = Vocab.from_counts(types, counts, min_count=min_count, max_size=max_vocab, specials=SPECIALS)
     if all(word in SPECIALS for word in vocab.words):
         top = int(counts.max()) if len(counts) else 0

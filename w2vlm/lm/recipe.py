@@ -79,7 +79,7 @@ def train_lm(corpus, output, model=None, training=None, *, tokenizer=None, valid
     template = ResumeRecord("lm", corpus={"digest": digest}, inputs=dict(run_info.get("inputs") or {}),
                             tokenizer=dict(tokenizer.config()))
     checkpoint = LMCheckpoint(output, data.vocab, tokenizer.config(), config.to_dict(), {"run": run_info},
-                              owned=in_place, record=template)
+                              owned=in_place, record=template, tokenizer_files=tokenizer.files())
     history = train(lm, data.train_ids, data.valid_ids, config, start_id=data.vocab.eos_id, test_ids=data.test_ids,
                     checkpoint=checkpoint, resume=record, progress=progress, stop=stop)
     if history.best_epoch:
@@ -112,8 +112,8 @@ def _resumed(directory, model, training, given_run, corpus, tokenizer, valid, te
     valid = _saved_input("valid", valid, saved_run, directory)
     test = _saved_input("test", test, saved_run, directory)
     vocab = Vocab.load(directory / atomic_files.VOCAB)
-    return (model_options, config, run_options, corpus, tokenizer_from_config(saved["tokenizer"]), valid, test,
-            record, vocab, saved_run)
+    tokenizer = tokenizer_from_config(saved["tokenizer"], directory)   # a trained one is read from the directory
+    return model_options, config, run_options, corpus, tokenizer, valid, test, record, vocab, saved_run
 
 
 def _section(saved, name, directory):

@@ -30,6 +30,9 @@ def write_shards(corpus, tokenizer, directory, *, workers=1, scheduler=None, pro
     The ids are the same either way. Returns the index dict.
     """
     start = time.perf_counter()
+    if scheduler and tokenizer.files():
+        logger.info("the %s tokenizer's model file stays here: tokenizing without Dask", tokenizer.name)
+        scheduler = None
     if scheduler:
         index = encode_on_dask(corpus, tokenizer, directory, scheduler=scheduler, workers=workers,
                                progress=progress, shard_tokens=shard_tokens)

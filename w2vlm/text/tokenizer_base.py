@@ -67,6 +67,11 @@ class Tokenizer:
     def check_available(self):
         """Raise TokenizerError now (in the parent) if the tagger cannot run here; cheap, starts nothing."""
 
+    def files(self):
+        """{file name: bytes} that a model must save beside its config to rebuild this tokenizer ({} for every
+        tokenizer but a trained one, see tokenizers_trained.py)."""
+        return {}
+
     def _format(self, form, tag):
         form = guards.no_inner_spaces(form)
         if not form:
