@@ -5,8 +5,10 @@
 // __syncwarp) exchange through a double-buffered per-warp slot array and one warp barrier. Masks are checked: a
 // lane calling with a mask that omits it, or a mask naming a lane that exited (or never existed), fails the
 // launch. Every barrier wait gives up at the launch deadline, so a __syncthreads in divergent code fails instead
-// of hanging. Differences from a GPU worth knowing: static shared memory starts zeroed here (and keeps the
-// previous block's values), and float atomics from different warps land in the OS scheduler's order.
+// of hanging. Between two __syncthreads the block's last warp runs first (Leader), so a race between warps on
+// shared memory gives wrong values every time, not by chance. Differences from a GPU worth knowing: static shared
+// memory starts zeroed here (and keeps the previous block's values), and float atomics from different warps land
+// in the OS scheduler's order.
 #pragma once
 #include <math.h>
 
@@ -56,6 +58,7 @@ struct Launch {
   std::string error;
   std::chrono::steady_clock::time_point deadline;
   std::vector<Barrier*> barriers;  // of the running block: woken when the launch fails
+  std::atomic<unsigned>* gate = nullptr;  // the running block's leader gate: opened when the launch fails
   std::atomic<const char*> waiting_in{"a barrier"};
   void fail(const std::string& message);
 };
@@ -106,7 +109,44 @@ inline void Launch::fail(const std::string& message) {
     std::lock_guard<std::mutex> barrier_lock(b->mu);
     b->open(b->generation.load());
   }
+  if (gate) {
+    gate->store(~0u);
+    gate->notify_all();
+  }
 }
+
+// Between two __syncthreads the block's last warp runs first, alone; the other warps start once all its lanes have
+// reached the next __syncthreads or returned. A warp that reads shared memory another warp writes in the same
+// interval (a race on a GPU, which a schedule rarely shows) then reads the finished write every time.
+struct Leader {
+  Launch* launch;
+  int live, arrived = 0;
+  std::mutex mu;
+  std::atomic<unsigned> phases{0};  // intervals the leader warp has finished; ~0u once it has returned
+  Leader(Launch* l, int lanes) : launch(l), live(lanes) {}
+  void finish() {
+    arrived = 0;
+    phases.store(phases.load() + 1);
+    phases.notify_all();
+  }
+  void arrive() {  // a leader lane at __syncthreads
+    std::lock_guard<std::mutex> lock(mu);
+    if (++arrived == live) finish();
+  }
+  void exit() {  // a leader lane returned
+    std::lock_guard<std::mutex> lock(mu);
+    if (--live == 0) {
+      phases.store(~0u);
+      phases.notify_all();
+    } else if (arrived == live) {
+      finish();
+    }
+  }
+  void gate(unsigned phase) {  // another warp's thread at the start of interval `phase`
+    for (unsigned done = phases.load(); done <= phase; done = phases.load()) phases.wait(done);
+    if (launch->failed) throw Abort{};
+  }
+};
 
 struct Warp {
   Barrier barrier;
@@ -119,6 +159,9 @@ inline thread_local Launch* this_launch = nullptr;
 inline thread_local Warp* this_warp = nullptr;
 inline thread_local int this_lane = 0;
 inline thread_local Barrier* this_block = nullptr;
+inline thread_local Leader* this_leader = nullptr;  // null in the leader warp itself and in one-warp blocks
+inline thread_local Leader* leading = nullptr;      // the block's Leader, in the leader warp's lanes
+inline thread_local unsigned this_phase = 0;       // __syncthreads passed so far
 
 inline std::string hex(unsigned m) {
   char buf[16];
@@ -199,7 +242,12 @@ inline unsigned __ballot_sync(unsigned mask, int predicate) {
 inline void __syncwarp(unsigned mask = 0xffffffffu) {
   cudacpu::collective(mask, 0, "__syncwarp", [](const unsigned long long*) { return 0; });
 }
-inline void __syncthreads() { cudacpu::this_block->wait("__syncthreads"); }
+inline void __syncthreads() {
+  if (cudacpu::leading) cudacpu::leading->arrive();
+  cudacpu::this_block->wait("__syncthreads");
+  ++cudacpu::this_phase;
+  if (cudacpu::this_leader) cudacpu::this_leader->gate(cudacpu::this_phase);
+}
 
 inline int __popc(unsigned x) { return __builtin_popcount(x); }
 inline float __expf(float x) { return expf(x); }
@@ -234,7 +282,9 @@ struct BlockRun {  // heap state of one block: a timed-out launch leaks it to th
   Barrier block;
   std::vector<std::unique_ptr<Warp>> warps;
   std::atomic<int> running;
-  BlockRun(Launch* launch, int threads) : block(launch, threads), running(threads) {
+  Leader leader;  // the last warp (see Leader)
+  BlockRun(Launch* launch, int threads)
+      : block(launch, threads), running(threads), leader(launch, threads - 32 * ((threads - 1) / 32)) {
     for (int w = 0; w < (threads + 31) / 32; ++w) warps.emplace_back(new Warp(launch, std::min(32, threads - 32 * w)));
   }
 };
@@ -258,6 +308,7 @@ inline int launch(void (*kernel)(A...), const unsigned* dims, void** args, doubl
           std::lock_guard<std::mutex> lock(launch->mu);
           launch->barriers.assign({&run->block});
           for (auto& w : run->warps) launch->barriers.push_back(&w->barrier);
+          launch->gate = &run->leader.phases;
         }
         std::vector<std::thread> pool;
         for (int t = 0; t < threads; ++t)
@@ -270,12 +321,18 @@ inline int launch(void (*kernel)(A...), const unsigned* dims, void** args, doubl
             this_warp = run->warps[t / 32].get();
             this_lane = t % 32;
             this_block = &run->block;
+            this_phase = 0;
+            const bool lead = t / 32 == (threads - 1) / 32;
+            leading = lead && threads > 32 ? &run->leader : nullptr;
+            this_leader = lead ? nullptr : &run->leader;
             try {
+              if (this_leader) this_leader->gate(0);
               call(kernel, args, std::index_sequence_for<A...>{});
             } catch (Abort&) {
             } catch (std::exception& e) {
               launch->fail(std::string("exception in a CUDA thread: ") + e.what());
             }
+            if (leading) leading->exit();
             this_warp->live.fetch_and(~(1u << this_lane));
             this_warp->barrier.drop();
             run->block.drop();
