@@ -63,7 +63,7 @@ class Word2VecConfig:
     max_char_n: int = MAX_CHAR_N
     subword_updates: str = "window"  # window | target: how the numba kernel updates subword CBOW (subword_window.py)
     kernel: str = "pairs"          # pairs | batched: the numba kernel's update (kernels/word2vec_batched.py);
-                                   # batched is not faster on PTB in every run, so pairs stays (docs/benchmarks.md)
+                                   # batched ties at 1 thread, loses CBOW quality: pairs stays (docs/benchmarks.md)
     block_words: int = 1 << 17     # numba path: words per thread per block (progress, stop and resume points)
     report_batches: int = 50       # layered path: batches per progress report, stop check and host sync
 
