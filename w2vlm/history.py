@@ -67,7 +67,7 @@ class History:
     stopped_early: bool = False                  # the LM's --patience ran out
     # word2vec
     raw_words: Optional[int] = None              # corpus words per epoch before min_count (the words/s numerator)
-    state: Optional[dict] = None                 # where the run stands, for resume (embeddings/run_state.py)
+    state: Optional[object] = None               # the run's ResumeRecord (w2vlm/resume_record.py), for --resume
     # language model
     best_epoch: int = 0                          # 0: no epoch completed
     best_valid_ppl: float = math.inf

@@ -93,7 +93,7 @@ class ResumeRecord:
             raise ValueError("the record is not a JSON object")
         names = {f.name for f in fields(cls)} - {"arrays"}
         values = {name: data[name] for name in names if name in data}
-        for name, kind in (("epoch", int), ("position", int)):
+        for name in ("epoch", "position"):
             if not isinstance(values.get(name, 0), int) or values.get(name, 0) < 0:
                 raise ValueError(f"{name} is not a count")
         for name in ("history", "optimizer", "progress", "corpus", "inputs"):
