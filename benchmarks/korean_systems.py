@@ -19,11 +19,13 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SYSTEMS = ("w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
+SYSTEMS = ("w2vlm-korean", "w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
            "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char")
-SUBWORD_SYSTEMS = ("w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char",
+SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char",
                    "w2vlm-char")
-W2VLM_SUBWORDS = {"w2vlm-jamo": dict(subwords="jamo"), "w2vlm-jamo-target": dict(subwords="jamo"),
+W2VLM_SUBWORDS = {"w2vlm-korean": dict(subwords="auto"),   # the default for Hangul text (subword/choice.py)
+                  "w2vlm-word": dict(subwords=None),
+                  "w2vlm-jamo": dict(subwords="jamo"), "w2vlm-jamo-target": dict(subwords="jamo"),
                   "w2vlm-jamo-char": dict(subwords="jamo+char", max_n=5),  # Park et al.: jamo 3-5, syllables 1-4
                   "w2vlm-char": dict(subwords="char")}  # syllable n-grams 3-6: gensim FastText's own n-grams
 EVAL_FILES = {"semantic": "kor_analogy_semantic.txt", "syntactic": "kor_analogy_syntactic.txt",
@@ -102,11 +104,14 @@ def evaluate(vectors, eval_dir):
     """kor2vec semantic and syntactic analogies (3CosAdd) and WS353-ko, through w2vlm's evaluation code."""
     scores = {}
     for name in ("semantic", "syntactic"):
-        result = vectors.evaluate_analogies(eval_dir / EVAL_FILES[name])
+        result = vectors.evaluate_analogies(eval_dir / EVAL_FILES[name], per_question=True)
         scores[name] = {"accuracy": result["accuracy"], "coverage": result["coverage"],
-                        "correct": [section["correct"] for section in result["sections"]]}  # per section
-    result = vectors.evaluate_pairs(eval_dir / EVAL_FILES["ws353"])
-    scores["ws353"] = {"spearman": result["spearman"], "coverage": result["coverage"]}
+                        "correct": [section["correct"] for section in result["sections"]],  # per section
+                        "verdicts": {f"{number}:{question}": verdict for number, section in enumerate(result["sections"])
+                                     for question, verdict in section["verdicts"].items()}}
+    result = vectors.evaluate_pairs(eval_dir / EVAL_FILES["ws353"], per_pair=True)
+    scores["ws353"] = {"spearman": result["spearman"], "coverage": result["coverage"], "scores": result["scores"],
+                       "cosines": result["cosines"]}
     return scores
 
 

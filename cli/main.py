@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import click
 
 from w2vlm import __version__
-from w2vlm.errors import ResumeConflict, W2VLMError
+from w2vlm.errors import OptionConflict, W2VLMError
 
 from .numbers import SEED
 
@@ -27,7 +27,7 @@ class W2VLMGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except ResumeConflict as exc:   # an option or input that contradicts the resumed run: a usage error
+        except OptionConflict as exc:   # options that contradict each other or the resumed run: a usage error
             raise click.UsageError(_one_line(exc)) from None
         except W2VLMError as exc:
             raise click.ClickException(_one_line(exc)) from None

@@ -15,7 +15,7 @@ from .plot_cmds import draw_curves, plot_option
 from .run_options import INTERRUPTED, clamp_threads, explicit_options, given_options, guard_outputs
 
 log = logging.getLogger("w2vlm")
-SUBWORD_OPTIONS = ("min_n", "max_n", "min_char_n", "max_char_n", "buckets", "subword_updates")
+SUBWORD_OPTIONS = ("whole_word_count", "min_n", "max_n", "min_char_n", "max_char_n", "buckets", "subword_updates")
 
 
 @click.command("train-embeddings")
@@ -23,7 +23,8 @@ SUBWORD_OPTIONS = ("min_n", "max_n", "min_char_n", "max_char_n", "buckets", "sub
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Directory for the trained vectors (config.json, vocab.json, params.npz, vectors.txt); "
                    "required unless --resume, which defaults to the resumed directory.")
-@click.option("--model", type=click.Choice(["cbow", "skipgram"]), default="cbow", show_default=True)
+@click.option("--model", type=click.Choice(["cbow", "skipgram"]), default=None,
+              help="Default cbow, as gensim; skipgram on Korean text under --subwords auto (docs/korean.md).")
 @click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True, help="Vector size.")
 @click.option("--window", type=click.IntRange(min=1), default=5, show_default=True,
               help="Context words on each side (at most; see --fixed-window).")
@@ -46,10 +47,16 @@ SUBWORD_OPTIONS = ("min_n", "max_n", "min_char_n", "max_char_n", "buckets", "sub
               help="CPU training threads (Hogwild, like gensim's workers).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="Targets per step of the layered model (--no-fused); the fused kernels update word by word.")
-@click.option("--subwords", type=click.Choice(["jamo", "char", "jamo+char"]), default=None,
-              help="fastText subword vectors: a word is the mean of its vector and its hashed n-gram vectors "
-                   "(jamo: Hangul split into initial/medial/final jamo first; jamo+char: jamo n-grams plus "
-                   "syllable n-grams, Park et al. 2018). Gives vectors to unseen words.")
+@click.option("--subwords", type=click.Choice(["auto", "none", "jamo", "char", "jamo+char"]), default="auto",
+              show_default=True,
+              help="fastText subword vectors: a word is the mean of its vector and its hashed n-gram vectors, "
+                   "which also give vectors to unseen words (jamo: Hangul split into initial/medial/final jamo "
+                   "first; jamo+char: jamo n-grams plus syllable n-grams, Park et al. 2018). auto: jamo with "
+                   "--whole-word-count 100 when most of the corpus letters are Hangul, word vectors only for any "
+                   "other text; none: word vectors only.")
+@click.option("--whole-word-count", type=click.IntRange(min=0), default=None,
+              help="Subword models: a word seen at least N times is its own vector alone, without n-grams (0: every "
+                   "word adds its n-grams, as fastText; the default, except 100 under --subwords auto for Korean).")
 @click.option("--min-n", type=click.IntRange(min=1), default=3, show_default=True, help="Shortest n-gram (--subwords).")
 @click.option("--max-n", type=click.IntRange(min=1), default=6, show_default=True, help="Longest n-gram (--subwords).")
 @click.option("--min-char-n", type=click.IntRange(min=1), default=1, show_default=True,
@@ -80,7 +87,8 @@ SUBWORD_OPTIONS = ("min_n", "max_n", "min_char_n", "max_char_n", "buckets", "sub
 @corpus_options
 @click.pass_context
 def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
-                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, min_n, max_n, min_char_n,
+                     sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, whole_word_count,
+                     min_n, max_n, min_char_n,
                      max_char_n, buckets, subword_updates, kernel, metrics, as_json, plot, resume, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
     shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
@@ -92,14 +100,14 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
     options = dict(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
                    min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window, lr=lr,
                    min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size, seed=settings.seed,
-                   subwords=subwords, min_n=min_n, max_n=max_n, min_char_n=min_char_n, max_char_n=max_char_n,
+                   subwords=None if subwords == "none" else subwords, whole_word_count=whole_word_count, min_n=min_n, max_n=max_n, min_char_n=min_char_n, max_char_n=max_char_n,
                    buckets=buckets, subword_updates=subword_updates, kernel=kernel)
     if resume is not None:   # only what the user gave: the library checks it against the saved run
         options = given_options(ctx, options, renamed={"shrink_window": "fixed_window"})
         output = output or resume
     elif not corpus:
         options["epochs"], options["min_count"] = _small_corpus_defaults(epochs, min_count)
-    if resume is None and subwords is None:
+    if resume is None and subwords == "none":
         _refuse_subword_options(ctx)
     if output is None:
         raise click.UsageError("give the output directory with -o/--output (or --resume DIR)")
@@ -148,7 +156,8 @@ def _refuse_subword_options(ctx):
     if given:
         names = ", ".join("--" + name.replace("_", "-") for name in given)
         raise click.UsageError(f"{names} only apply{'' if len(given) > 1 else 's'} to subword models; add "
-                               f"--subwords jamo|char|jamo+char, or leave {'them' if len(given) > 1 else 'it'} out")
+                               f"--subwords auto|jamo|char|jamo+char, or leave {'them' if len(given) > 1 else 'it'} "
+                               f"out")
 
 
 def _small_corpus_defaults(epochs, min_count):

@@ -114,7 +114,7 @@ def test_export_word2vec_and_a_subword_file_that_imports_back(jamo_model, tmp_pa
 def test_subword_export_of_a_plain_model_and_damaged_files_are_one_line_errors(eojeol_file, tmp_path):
     plain = tmp_path / "plain"
     assert _run("train-embeddings", eojeol_file, "-o", plain, "--tokenizer", "whitespace", "--dim", 8,
-                "--min-count", 1, "--epochs", 1).exit_code == 0
+                "--min-count", 1, "--epochs", 1, "--subwords", "none").exit_code == 0
     result = _run("export", plain, "--format", "w2vlm-subwords", "-o", tmp_path / "p.npz")
     assert result.exit_code == 1 and result.output.startswith("Error: this model has no subword vectors")
     fake = tmp_path / "fake.npz"

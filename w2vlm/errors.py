@@ -40,7 +40,11 @@ class QueryError(W2VLMError, ValueError):
     """A query cannot be answered as asked (e.g. a word given both as positive and as negative)."""
 
 
-class ResumeConflict(W2VLMError):
+class OptionConflict(W2VLMError):
+    """Options that contradict each other or what the data decided (the CLI reports it as a usage error)."""
+
+
+class ResumeConflict(OptionConflict):
     """An option given with --resume contradicts the saved run (the CLI reports it as a usage error)."""
 
 

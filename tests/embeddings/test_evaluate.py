@@ -49,6 +49,21 @@ def test_analogy_accuracy_known_answer(tmp_path, wv, method):
     assert result["skipped_lines"] == 1 and result["method"] == method
 
 
+def test_per_question_verdicts_and_per_pair_cosines(tmp_path, wv):
+    result = wv.evaluate_analogies(_write(tmp_path, "q.txt", ANALOGIES), per_question=True)
+    capitals, gender = result["sections"]
+    assert capitals["verdicts"] == {0: True, 1: True, 2: True, 3: False}   # question 4 (Atlantis) has no vector
+    assert gender["verdicts"] == {0: True, 1: False, 2: True}
+    assert "verdicts" not in wv.evaluate_analogies(_write(tmp_path, "q.txt", ANALOGIES))["sections"][0]
+    pairs = wv.evaluate_pairs(_write(tmp_path, "p.tsv", PAIRS_TSV), per_pair=True)
+    assert pairs["scores"] == [8.5, 8.0, 9.0, 8.6, 0.5, 5.0]
+    assert pairs["cosines"][:2] == [pytest.approx(wv.similarity("king", "queen")),
+                                    pytest.approx(wv.similarity("man", "woman"))]
+    assert pairs["cosines"].count(None) == pairs["oov"] == 1
+    assert spearman(*zip(*[(g, c) for g, c in zip(pairs["scores"], pairs["cosines"]) if c is not None])) == \
+        pytest.approx(pairs["spearman"])
+
+
 def test_analogy_options(tmp_path, wv):
     path = _write(tmp_path, "q.txt", ANALOGIES)
     strict = wv.evaluate_analogies(path, case_insensitive=False)

@@ -78,26 +78,49 @@ def test_queries_accept_composed_words(tagged):
 
 
 class FakeSubwords:
-    """Subword vectors for words starting with 밥 (the sum of two rows), nothing for the others."""
+    """Subword vectors for the strings in ``known`` (each a fixed sum of two rows), nothing for the others."""
 
-    def __init__(self, wv):
-        self.wv = wv
+    def __init__(self, wv, known):
+        self.wv, self.known = wv, known
 
     def vector(self, word):
-        if not word.startswith("밥"):
+        if word not in self.known:
             return None
-        return self.wv.vectors[0] + self.wv.vectors[3]
+        first, second = self.known[word]
+        return self.wv.vectors[first] + self.wv.vectors[second]
 
     def pieces(self, word):
-        return ["<밥", "밥을", "을>"]
+        return [f"<{word[:1]}", word, f"{word[-1:]}>"]
 
 
-def test_subwords_come_before_composition_and_after_the_vocabulary(tagged):
-    tagged.subwords = FakeSubwords(tagged)
-    resolved = tagged.resolve("밥을")
-    assert resolved.source == "subwords" and resolved.explain() == "밥을 = mean of 3 subword n-grams (<밥, 밥을, 을>)"
+def test_tokens_compose_before_the_whole_words_subwords_and_unknown_tokens_use_their_own(tagged):
+    row = tagged.key_to_index
+    tagged.subwords = FakeSubwords(tagged, {"밥을": (0, 1), "책/NNG": (4, 5), "낯선말": (6, 7)})
+    composed = tagged.resolve("밥을")   # every morpheme known: composed, though the whole word has n-grams
+    assert composed.source == "composed" and composed.explain() == "밥을 = 밥/NNG + 을/JKO"
+    with_ngrams = tagged.resolve("책을")  # 책/NNG is unknown: its own n-gram vector + 을/JKO's row
+    assert with_ngrams.source == "composed" and with_ngrams.pieces == ("책/NNG", "을/JKO")
+    np.testing.assert_allclose(with_ngrams.vector, tagged.vectors[4] + tagged.vectors[5] + tagged.vectors[row["을/JKO"]],
+                               rtol=1e-6)
+    alone = tagged.resolve("책")        # one unknown token: the n-grams of the token, tag included
+    assert alone.source == "subwords" and alone.explain() == "책 = mean of 3 subword n-grams (<책, 책/NNG, G>)"
+    np.testing.assert_allclose(alone.vector, tagged.vectors[4] + tagged.vectors[5], rtol=1e-6)
+    whole = tagged.resolve("낯선말")     # its token 낯선말/NNG has no n-grams: the word's own n-grams
+    assert whole.source == "subwords" and whole.pieces == ("<낯", "낯선말", "말>")
     assert tagged.resolve("밥").source == "token"  # the tokenizer's in-vocabulary token wins over subwords
-    assert tagged.resolve("물을").source == "composed"
+    with pytest.raises(UnknownWordError, match="'아무말' is not in the vocabulary"):
+        tagged.resolve("아무말")
+
+
+def test_a_cbow_subword_model_tries_the_whole_words_ngrams_before_composing():
+    cbow = morpheme_vectors()
+    cbow.config["model"] = "cbow"
+    cbow.subwords = FakeSubwords(cbow, {"밥을": (0, 1), "책/NNG": (4, 5)})
+    whole = cbow.resolve("밥을")
+    assert whole.source == "subwords" and whole.pieces == ("<밥", "밥을", "을>")
+    np.testing.assert_allclose(whole.vector, cbow.vectors[0] + cbow.vectors[1], rtol=1e-6)
+    assert cbow.resolve("책을").source == "composed"   # no n-grams for the whole word: its tokens, as before
+    assert cbow.resolve("밥").source == "token"
 
 
 def test_gensim_keyed_vectors_names_match_gensim():

@@ -63,14 +63,15 @@ def test_embeddings_resume_from_another_directory_finds_its_corpus(tmp_path, els
     assert resumed.exit_code == 0, resumed.output
 
 
-@pytest.mark.parametrize("model", ["cbow", "skipgram"])
-def test_a_subword_model_resumes_to_the_uninterrupted_vectors(tmp_path, model):
+@pytest.mark.parametrize("model, subwords", [("cbow", "jamo"), ("skipgram", "jamo"), (None, "auto")])
+def test_a_subword_model_resumes_to_the_uninterrupted_vectors(tmp_path, model, subwords):
+    """fastText's jamo model with either trainer, and the Korean default (auto: skip-gram, --whole-word-count 100)."""
     path = tmp_path / "ko.txt"
     stems, particles = ["학교", "사람", "영화", "음식", "나라"], ["가", "를", "에서", "의", "는"]
     rng = np.random.default_rng(0)
     path.write_text("\n".join(" ".join(rng.choice(stems) + rng.choice(particles) for _ in range(8))
                               for _ in range(300)) + "\n", encoding="utf-8")
-    config = Word2VecConfig(model=model, dim=8, min_count=1, epochs=3, sample=0.0, subwords="jamo",
+    config = Word2VecConfig(model=model, dim=8, min_count=1, epochs=3, sample=0.0, subwords=subwords,
                             buckets=5000, block_words=300)
     corpus, tokenizer = open_corpus(str(path)), get_tokenizer("whitespace")
     whole, _ = train_embeddings(corpus, tmp_path / "whole", config, tokenizer=tokenizer, progress=False)
@@ -84,3 +85,6 @@ def test_a_subword_model_resumes_to_the_uninterrupted_vectors(tmp_path, model):
     part = WordVectors.load(tmp_path / "part")
     np.testing.assert_array_equal(part.vectors, whole.vectors)
     np.testing.assert_array_equal(part.subwords.vector("학교를"), whole.subwords.vector("학교를"))
+    if subwords == "auto":   # the decision is saved and resumed, and this corpus has words on both sides of it
+        assert part.config["whole_word_count"] == 100 and part.config["model"] == "skipgram"
+        assert min(part.counts) < 100 <= max(part.counts)

@@ -127,7 +127,7 @@ def _judge_analogies(wv, path, restrict_vocab, case_insensitive, method, eps, co
 
 
 def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, method="add", eps=COSMUL_EPS,
-                       compose="sum"):
+                       compose="sum", per_question=False):
     """Accuracy on "a b c d" questions (a is to b as c is to d), Google (': section') or kor2vec ('# section',
     blank lines) format, as gensim's evaluate_word_analogies scores them, with one extension: every test word is
     resolved through the model (WordVectors.resolve: vocabulary row, the tokenizer's single token, subword
@@ -136,7 +136,9 @@ def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, m
     Only the first ``restrict_vocab`` words take part, in lookups and as answers. The answer candidates are those
     words plus every test-file word with a resolved vector of its own (so a composed 밥을 can be the answer); the
     answer is the best candidate that is not a question word. A question with a word that gets no vector is not
-    answered (counted in ``oov``); ``coverage`` = answered / questions."""
+    answered (counted in ``oov``); ``coverage`` = answered / questions. ``per_question``: each section also lists
+    ``verdicts``, {question number in the section: answered correctly?} for the answered questions (to compare two
+    models on the same questions)."""
     sections, skipped, resolver, candidates = _judge_analogies(wv, path, restrict_vocab, case_insensitive, method,
                                                                eps, compose)
     results = []
@@ -146,6 +148,8 @@ def evaluate_analogies(wv, path, restrict_vocab=300000, case_insensitive=True, m
         results.append({"section": section["section"], "accuracy": _ratio(correct, answered), "correct": correct,
                         "evaluated": answered, "oov": asked - answered, "questions": asked,
                         "coverage": _ratio(answered, asked)})
+        if per_question:
+            results[-1]["verdicts"] = section["verdicts"]
         if answered:
             logger.debug("%s: %.1f%% (%d/%d)", section["section"], 100.0 * correct / answered, correct, answered)
     correct = sum(section["correct"] for section in results)
@@ -207,22 +211,36 @@ def _score_pairs(resolver, rows, dummy4unknown=False):
     return gold, model, oov, sources
 
 
-def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum"):
+def _pair_cosines(resolver, rows):
+    """Each (word1, word2, score) row's cosine, None when a word has no vector (the resolver caches every word)."""
+    cosines = []
+    for first, second, _ in rows:
+        found = resolver.resolve(first), resolver.resolve(second)
+        cosines.append(None if None in found else float(_unit(found[0].vector) @ _unit(found[1].vector)))
+    return cosines
+
+
+def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum",
+                   per_pair=False):
     """Spearman and Pearson correlation of cosine similarity with human scores, as gensim's evaluate_word_pairs,
     with every word resolved through the model as in :func:`evaluate_analogies` (``compose=None``: vocabulary
     words only).
 
     Lines are ``word1 <delimiter> word2 <delimiter> score``; the delimiter (tab, comma or spaces) is taken from
     the first data line unless given, and a BOM is dropped. Pairs with a word that gets no vector are counted in
-    ``oov`` / ``oov_ratio`` (a fraction) and not scored; ``coverage`` = evaluated / pairs."""
+    ``oov`` / ``oov_ratio`` (a fraction) and not scored; ``coverage`` = evaluated / pairs. ``per_pair``: also
+    ``scores`` (the human score of every pair) and ``cosines`` (each pair's cosine, None when not evaluated)."""
     resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
     rows, skipped = _read_pairs(path, delimiter)
     gold, model, oov, sources = _score_pairs(resolver, rows)
+    cosines = _pair_cosines(resolver, rows) if per_pair else None
     result = {"spearman": spearman(gold, model), "pearson": pearson(gold, model),
               "oov_ratio": oov / len(rows), "pairs": len(rows), "evaluated": len(gold), "oov": oov,
               "coverage": len(gold) / len(rows), "skipped_lines": skipped, "restrict_vocab": resolver.limit,
               "case_insensitive": case_insensitive, "compose": compose, "words": _source_counts(sources),
               "path": str(path)}
+    if per_pair:
+        result.update(scores=[score for _, _, score in rows], cosines=cosines)
     if result["spearman"] is not None:
         logger.debug("%s: Spearman %.4f, Pearson %.4f, %d/%d pairs without a vector", path,
                      result["spearman"], result["pearson"] or float("nan"), oov, len(rows))

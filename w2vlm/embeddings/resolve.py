@@ -1,4 +1,5 @@
-"""A vector for any word: its vocabulary row, the tokenizer's single token, subword n-grams or composed morphemes."""
+"""A vector for any word: its vocabulary row, the tokenizer's single token, its tokens composed (each a row or its
+subword n-grams), or the subword n-grams of the whole word."""
 
 import logging
 from dataclasses import dataclass
@@ -16,9 +17,13 @@ _SHOWN_NGRAMS = 6  # how many n-grams an explanation lists before "..."
 
 @dataclass(frozen=True)
 class ResolvedWord:
-    """How a word got its vector. ``source`` is "vocabulary" (the word is a row), "token" (the model's tokenizer
-    makes one in-vocabulary token of it: 대통령 -> 대통령/NNG), "subwords" (mean of its n-gram vectors, as
-    fastText; subword models only) or "composed" (its tokens' vectors summed or averaged: 먹었다 = 먹/VV + 었/EP + 다/EF)."""
+    """How a word got its vector, tried in this order. ``source`` is "vocabulary" (the word is a row), "token" (the
+    model's tokenizer makes one in-vocabulary token of it: 대통령 -> 대통령/NNG), "composed" (its tokens' vectors
+    summed or averaged, each token its row or, in a subword model, its n-gram vector: 먹었다 = 먹/VV + 었/EP + 다/EF)
+    or "subwords" (the mean of the n-gram vectors of its one unknown token, or of the word itself when its tokens
+    give no vector; subword models only). A CBOW-trained subword model tries the whole word's n-grams before
+    composing: on kor2vec's syntactic analogies that order scored better for CBOW and composing first for skip-gram
+    (docs/korean.md, "One Korean model")."""
 
     word: str
     vector: np.ndarray
@@ -56,6 +61,8 @@ class Resolver:
         self.fold = str.upper if case_insensitive else None
         self._known = None
         self._cache = {}
+        # a CBOW subword model's own n-gram mean of the whole word beats composing its tokens (docs/korean.md)
+        self.subwords_first = getattr(wv, "config", {}).get("model") == "cbow"
 
     def row(self, word):
         """The vocabulary row of ``word`` among the first ``limit`` rows (case-folded when asked), or None."""
@@ -90,18 +97,19 @@ class Resolver:
             row = self.row(tokens[0])
             return ResolvedWord(word, self.wv.vectors[row], "token", (self.wv.words[row],), row)
         subwords = getattr(self.wv, "subwords", None)
-        if subwords is not None:
-            vector = subwords.vector(word)
-            if vector is not None:
-                return ResolvedWord(word, _frozen(vector), "subwords", tuple(subwords.pieces(word)))
-        if len(tokens) < 2:
-            return None
+        whole = subwords.vector(word) if subwords is not None else None
+        if whole is not None and self.subwords_first:
+            return ResolvedWord(word, _frozen(whole), "subwords", tuple(subwords.pieces(word)))
         parts = [self._token_vector(token, subwords) for token in tokens]
-        if any(part is None for part in parts):
-            return None
-        stacked = np.stack(parts)  # (n_tokens, D)
-        vector = stacked.sum(axis=0) if self.compose == "sum" else stacked.mean(axis=0)
-        return ResolvedWord(word, _frozen(vector), "composed", tuple(tokens), compose=self.compose)
+        if len(tokens) == 1 and parts[0] is not None:   # one unknown token: its own n-grams (a --pos tag included)
+            return ResolvedWord(word, _frozen(parts[0]), "subwords", tuple(subwords.pieces(tokens[0])))
+        if len(tokens) > 1 and all(part is not None for part in parts):
+            stacked = np.stack(parts)  # (n_tokens, D)
+            vector = stacked.sum(axis=0) if self.compose == "sum" else stacked.mean(axis=0)
+            return ResolvedWord(word, _frozen(vector), "composed", tuple(tokens), compose=self.compose)
+        if whole is not None:
+            return ResolvedWord(word, _frozen(whole), "subwords", tuple(subwords.pieces(word)))
+        return None
 
     def _token_vector(self, token, subwords):
         row = self.row(token)

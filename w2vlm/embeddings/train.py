@@ -26,6 +26,7 @@ from .training.run_state import restore, resume_weights, snapshot
 from .training.runners import FastRun, ReferenceRun, RunSetup, learning_rate
 from .training.sampling import UnigramSampler, keep_probabilities
 from .training.stream import ArrayStream, CorpusStream
+from .subword.choice import DEFAULT_MODEL, choose_subwords
 from .subword.train import SubwordFastRun, SubwordReferenceRun, SubwordRows
 from .subword.ngrams import MAX_CHAR_N, MIN_CHAR_N, SubwordScheme
 from .vectors import WordVectors
@@ -40,7 +41,7 @@ MAX_LR = 1.0           # word2vec diverges well below this (gensim and word2vec.
 @dataclass
 class Word2VecConfig:
     """Model shape and training settings, saved in the artifact's config.json (defaults follow gensim 4)."""
-    model: str = "cbow"            # cbow | skipgram
+    model: Optional[str] = None    # cbow | skipgram; None: cbow, or skipgram when subwords="auto" picks Korean
     dim: int = 100
     window: int = 5
     negatives: int = 5
@@ -55,7 +56,10 @@ class Word2VecConfig:
     threads: int = 1
     batch_size: int = 256          # targets per step of the layered (xp) path only (capped at vocab size / 16)
     seed: int = 0
-    subwords: Optional[str] = None  # None | jamo | char | jamo+char: fastText n-gram vectors (subwords.py)
+    subwords: Optional[str] = "auto"  # auto | None | jamo | char | jamo+char: fastText n-gram vectors (subword/);
+                                      # auto: jamo for a mostly-Hangul corpus, none otherwise (subword/choice.py)
+    whole_word_count: Optional[int] = None  # subword models: a word seen this often is its own vector alone, no
+                                            # n-grams; 0 = never (fastText, the default), auto picks 100 for Korean
     min_n: int = 3
     max_n: int = 6
     buckets: int = 2_000_000
@@ -68,14 +72,16 @@ class Word2VecConfig:
     report_batches: int = 50       # layered path: batches per progress report, stop check and host sync
 
     def subword_scheme(self):
-        """The SubwordScheme of a --subwords model, else None."""
-        if not self.subwords:
+        """The SubwordScheme of a --subwords model, else None (also while ``subwords`` is still "auto")."""
+        if not self.subwords or self.subwords == "auto":
             return None
         return SubwordScheme(self.subwords, self.min_n, self.max_n, self.buckets, self.min_char_n, self.max_char_n)
 
     def __post_init__(self):
         """Raise TrainingError naming the option to fix: a config that exists is a valid one."""
-        if self.model not in MODELS:
+        if self.model is None and self.subwords != "auto":
+            self.model = DEFAULT_MODEL
+        if self.model is not None and self.model not in MODELS:
             raise TrainingError(f"unknown model {self.model!r}; use one of {', '.join(MODELS)}")
         for name in ("dim", "window", "epochs", "threads", "batch_size", "min_count"):
             if getattr(self, name) < 1:
@@ -94,11 +100,17 @@ class Word2VecConfig:
             raise TrainingError(f"need 0 <= --min-lr <= --lr (got lr={self.lr}, min_lr={self.min_lr})")
         if self.sample < 0:
             raise TrainingError(f"--sample must be >= 0 (got {self.sample}); 0 turns subsampling off")
-        if self.subwords:
+        if self.subwords == "none":
+            self.subwords = None
+        if self.whole_word_count is not None and self.whole_word_count < 0:
+            raise TrainingError(f"--whole-word-count must be >= 0 (got {self.whole_word_count}); 0 gives every word "
+                                f"its n-grams")
+        if self.subwords and self.subwords != "auto":
+            self.whole_word_count = self.whole_word_count or 0
             self.subword_scheme()   # SubwordScheme checks its own fields
         if self.kernel not in KERNELS:
             raise TrainingError(f"--kernel must be one of {', '.join(KERNELS)} (got {self.kernel!r})")
-        if self.kernel == "batched" and self.subwords:
+        if self.kernel == "batched" and self.subwords and self.subwords != "auto":
             raise TrainingError("--kernel batched trains word-level models only; leave it out with --subwords")
         if self.subword_updates not in SUBWORD_UPDATES:
             raise TrainingError(f"--subword-updates must be one of {', '.join(SUBWORD_UPDATES)} "
@@ -132,6 +144,7 @@ def train_word2vec_stream(stream, counts, config, *, xp=np, raw_words=None, prog
                           kernel_options=None, subword_rows=None, resume=None, stop=None):
     """:func:`train_word2vec` on an id stream (``stream.py``): the CPU kernel reads it piece by piece, so memory
     does not grow with the corpus; the CUDA runner and the layered path take it whole."""
+    config = choose_subwords(config)   # ids without text: "auto" means word vectors
     counts = np.asarray(counts, dtype=np.int64)
     n_words = stream.n_tokens
     if n_words < 2 or len(counts) < 2:
@@ -208,6 +221,7 @@ def train_vectors(encoded, config, *, xp=np, progress=True, fused=True, resume=N
     the artifact ``w2vlm train-embeddings`` writes. ``resume``/``stop``: as for ``train_word2vec``; a resumed run
     must build the same vocabulary.
     """
+    config = choose_subwords(config, encoded)
     vocab = Vocab.from_counts(encoded.types, encoded.counts, min_count=config.min_count,
                               max_size=config.max_vocab, specials=())
     if len(vocab) < 2:
@@ -219,7 +233,7 @@ def train_vectors(encoded, config, *, xp=np, progress=True, fused=True, resume=N
     stream = CorpusStream(encoded, vocab)  # rare words vanish before windowing, as in gensim
     subword_rows = subwords = None
     if config.subwords:
-        subword_rows = SubwordRows.build(vocab.words, config.subword_scheme())
+        subword_rows = SubwordRows.build(vocab.words, config.subword_scheme(), vocab.counts, config.whole_word_count)
     W_in, W_out, history = train_word2vec_stream(stream, vocab.counts, config, xp=xp, raw_words=encoded.n_tokens,
                                                  progress=progress, fused=fused, subword_rows=subword_rows,
                                                  resume=resume, stop=stop)

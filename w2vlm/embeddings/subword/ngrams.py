@@ -216,6 +216,14 @@ def _concatenate_rows(first, second):
     return offsets, ids
 
 
+def _keep_words(offsets, ids, keep):
+    """The CSR lists with every word outside ``keep`` emptied."""
+    lengths = np.diff(offsets)
+    new_offsets = np.zeros_like(offsets)
+    np.cumsum(np.where(keep, lengths, 0), out=new_offsets[1:])
+    return new_offsets, ids[np.repeat(keep, lengths)]
+
+
 def bucket_id_lists(words, scheme):
     """Every word's n-gram buckets at once, as CSR ``(offsets, ids)`` (the fast path of ``bucket_ids``)."""
     lists = [_level_bucket_ids(words, kind, min_n, max_n, scheme.buckets, syllables_only=(level > 0))
@@ -223,15 +231,19 @@ def bucket_id_lists(words, scheme):
     return lists[0] if len(lists) == 1 else _concatenate_rows(*lists)
 
 
-def ngram_table(words, scheme):
+def ngram_table(words, scheme, with_ngrams=None):
     """Every word's input rows, for a matrix of ``len(words)`` word rows followed by one row per used bucket.
 
     Returns ``(row_offsets, rows, row_buckets)``: word i's rows are ``rows[row_offsets[i]:row_offsets[i + 1]]``,
     its own row ``i`` first, then ``len(words) + j`` for each n-gram whose bucket is ``row_buckets[j]``. Only
     buckets some vocabulary word uses get a row (the compact table), in order of first use: with ``words`` most
     frequent first, the n-grams training touches most often sit together in memory (fewer cache misses).
+    ``with_ngrams`` (bool per word, default all): the words that list their n-grams; the others are their own row
+    alone (``Word2VecConfig.whole_word_count``), and a bucket only they use gets no row.
     """
     gram_offsets, flat = bucket_id_lists(words, scheme)
+    if with_ngrams is not None:
+        gram_offsets, flat = _keep_words(gram_offsets, flat, np.asarray(with_ngrams, dtype=bool))
     lengths = 1 + np.diff(gram_offsets)
     row_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     sorted_buckets, first_use, compact = np.unique(flat, return_index=True, return_inverse=True)

@@ -20,8 +20,11 @@ class SubwordRows:
     gains: np.ndarray         # (V,) float32, see subwords.update_gains
 
     @classmethod
-    def build(cls, words, scheme):
-        row_offsets, rows, row_buckets = ngram_table(words, scheme)
+    def build(cls, words, scheme, counts=None, whole_word_count=0):
+        """The rows of ``words`` (most frequent first); with ``whole_word_count`` > 0 a word counted at least that
+        often (``counts``) is its own row alone, and only the rarer words add their n-grams."""
+        with_ngrams = None if not whole_word_count else np.asarray(counts) < whole_word_count
+        row_offsets, rows, row_buckets = ngram_table(words, scheme, with_ngrams)
         return cls(scheme, row_offsets, rows, row_buckets, update_gains(row_offsets, rows))
 
     @property

@@ -13,6 +13,7 @@ import numpy as np
 from ... import backend
 from ...nn.optim import SGD
 from ..cbow import MODELS
+from ..subword.choice import choose_subwords
 from .sampling import context_windows, subsample
 
 
@@ -37,6 +38,9 @@ class RunSetup:
     rng: object = None
     subword_rows: object = None
     kernel_options: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.config = choose_subwords(self.config)   # ids without text: "auto" is a word-level model, CBOW by default
 
 
 class Runner:
