@@ -20,9 +20,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 SYSTEMS = ("w2vlm-korean", "w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
-           "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char")
+           "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char", "fasttext", "fasttext-jamo")
 SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char",
-                   "w2vlm-char")
+                   "w2vlm-char", "fasttext", "fasttext-jamo")
 W2VLM_SUBWORDS = {"w2vlm-korean": dict(subwords="auto"),   # the default for Hangul text (subword/choice.py)
                   "w2vlm-word": dict(subwords=None),
                   "w2vlm-jamo": dict(subwords="jamo"), "w2vlm-jamo-target": dict(subwords="jamo"),
@@ -88,6 +88,54 @@ def _gensim(system, encoded, settings, seed):
     return vectors, rate
 
 
+class FastTextSubwords(GensimSubwords):
+    """fastText's own vector for an out-of-vocabulary string (the mean of its n-gram rows, as ``getWordVector``)."""
+
+    def pieces(self, word):
+        return list(self.wv.get_subwords(self.transform(word))[0])
+
+    def vector(self, word):
+        return np.asarray(self.wv.get_word_vector(self.transform(word)), dtype=np.float32) if self.pieces(word) \
+            else None
+
+
+def _fasttext(system, encoded, settings, seed):
+    """fastText's C++ trainer (the fasttext-community binding) on the same tokens, written one line per review;
+    returns (WordVectors, words/s). Its seconds include fastText reading the file and counting its vocabulary,
+    which it does inside ``train_unsupervised`` (a small part: one pass over the 1M-token file). The binding does
+    not pass a seed on, so every repeat is fastText's seed-0 run (one thread: the same vectors each time)."""
+    import tempfile
+    import fasttext
+    from w2vlm.embeddings.subword.ngrams import decompose_jamo
+    from w2vlm.embeddings.vectors import WordVectors
+    jamo = system.endswith("-jamo")
+    names = [decompose_jamo(word) for word in encoded.types] if jamo else list(encoded.types)
+    ids, offsets = encoded.ids, encoded.line_offsets
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tokens.txt"
+        with open(path, "w", encoding="utf-8") as out:
+            for a, b in zip(offsets[:-1], offsets[1:]):
+                if b > a:
+                    out.write(" ".join(names[i] for i in ids[a:b]) + "\n")
+        start = time.perf_counter()
+        model = fasttext.train_unsupervised(str(path), model=settings["model"], dim=settings["dim"],
+                                            ws=settings["window"], neg=settings["negatives"],
+                                            minCount=settings["min_count"], t=settings["sample"], lr=settings["lr"],
+                                            epoch=settings["epochs"], thread=1, minn=3, maxn=6,
+                                            bucket=settings["buckets"], verbose=0)   # the binding takes no seed
+        rate = encoded.n_tokens * settings["epochs"] / (time.perf_counter() - start)
+    original = {}  # a jamo spelling can be shared: it stands for its most frequent type
+    for name, word, count in sorted(zip(names, encoded.types, encoded.counts), key=lambda item: item[2]):
+        original[name] = word
+    found, counts = model.get_words(include_freq=True)
+    keep = [i for i, word in enumerate(found) if word in original]   # fastText's end-of-line token </s> is not a word
+    words = [original[found[i]] for i in keep]
+    matrix = np.stack([model.get_word_vector(found[i]) for i in keep]).astype(np.float32)
+    vectors = WordVectors(words, matrix, np.asarray(counts)[keep], tokenizer_config=encoded.tokenizer_config,
+                          subwords=FastTextSubwords(model, decompose_jamo if jamo else None))
+    return vectors, rate
+
+
 def _w2vlm(system, encoded, settings, seed):
     from w2vlm.embeddings.train import Word2VecConfig, train_vectors
     config = Word2VecConfig(model=settings["model"], dim=settings["dim"], window=settings["window"],
@@ -117,7 +165,7 @@ def evaluate(vectors, eval_dir):
 
 def run(system, tokenizer, seed, out, settings):
     encoded = encoded_corpus(settings["data"], tokenizer, settings["cache"])
-    train = _w2vlm if system.startswith("w2vlm") else _gensim
+    train = _w2vlm if system.startswith("w2vlm") else _fasttext if system.startswith("fasttext") else _gensim
     vectors, rate = train(system, encoded, settings, seed)
     train_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before evaluation loads kiwi
     result = {"system": system, "tokenizer": tokenizer, "seed": seed, "words_per_sec": rate,
