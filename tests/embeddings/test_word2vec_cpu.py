@@ -67,16 +67,48 @@ def test_negative_equal_to_target_is_skipped():
 
 
 def _run_block(ids, offsets, counts, *, sample=0.0, window=5, shrink=True, cbow=True, chunks=1, lr=0.0, seed=0,
-               dim=8, weights=None):
+               dim=8, weights=None, hot=0, bounds=None, states=None):
     W_in, W_out = weights if weights is not None else _weights(seed, len(counts), dim)
     sampler = UnigramSampler(counts)
     keep = keep_probabilities(counts, sample)
-    states = word2vec_cpu.seed_states(seed, chunks)
+    states = word2vec_cpu.seed_states(seed, chunks) if states is None else states
     stats = np.zeros((chunks, 4))
-    bounds = word2vec_cpu.split_lines(offsets, 0, len(offsets) - 1, chunks)
-    word2vec_cpu.train_block(W_in, W_out, ids, offsets, bounds, keep, sample > 0, sampler.alias_prob, sampler.alias,
-                         window, shrink, 5, cbow, lr, lr, states, stats)
+    bounds = word2vec_cpu.split_lines(offsets, 0, len(offsets) - 1, chunks) if bounds is None else bounds
+    hot_in, hot_out = (np.full((chunks, hot, W_in.shape[1]), np.nan, dtype=np.float32) for _ in range(2))
+    word2vec_cpu.train_block(W_in, W_out, hot_in, hot_out, ids, offsets, bounds, keep, sample > 0,
+                             sampler.alias_prob, sampler.alias, window, shrink, 5, cbow, lr, lr, states, stats)
     return stats.sum(axis=0), W_in, W_out
+
+
+@pytest.mark.parametrize("cbow", [True, False])
+def test_hot_row_copies_add_each_threads_change_of_the_frequent_rows(cbow):
+    """With every row hot, the chunks share nothing while they run: the block must equal each chunk trained alone
+    from the starting weights, their changes added. Then a partly hot block with one empty chunk equals the plain
+    one-chunk block."""
+    ids, offsets, counts = _corpus(lines=60, length=12, vocab=20, seed=3)
+    start = _weights(5, len(counts), 6)
+    bounds = np.array([0, 25, 60], dtype=np.int64)
+    states = word2vec_cpu.seed_states(7, 2)
+    _, W_in, W_out = _run_block(ids, offsets, counts, cbow=cbow, chunks=2, lr=0.05, hot=len(counts), bounds=bounds,
+                                weights=tuple(w.copy() for w in start), states=states.copy())
+    expected_in, expected_out = start[0].astype(np.float64), start[1].astype(np.float64)
+    for c in range(2):
+        _, alone_in, alone_out = _run_block(ids, offsets, counts, cbow=cbow, chunks=1, lr=0.05,
+                                            bounds=bounds[c:c + 2], weights=tuple(w.copy() for w in start),
+                                            states=states[c:c + 1].copy())
+        expected_in += alone_in - start[0]
+        expected_out += alone_out - start[1]
+    assert not np.allclose(W_out, start[1])
+    np.testing.assert_allclose(W_in, expected_in, atol=1e-6)
+    np.testing.assert_allclose(W_out, expected_out, atol=1e-6)
+    _, hot_in, hot_out = _run_block(ids, offsets, counts, cbow=cbow, chunks=2, lr=0.05, hot=5,
+                                    bounds=np.array([0, 60, 60], dtype=np.int64),
+                                    weights=tuple(w.copy() for w in start), states=states.copy())
+    _, plain_in, plain_out = _run_block(ids, offsets, counts, cbow=cbow, chunks=1, lr=0.05,
+                                        bounds=np.array([0, 60], dtype=np.int64),
+                                        weights=tuple(w.copy() for w in start), states=states[:1].copy())
+    np.testing.assert_allclose(hot_in, plain_in, atol=1e-6)
+    np.testing.assert_allclose(hot_out, plain_out, atol=1e-6)
 
 
 def _corpus(lines=400, length=50, vocab=30, seed=0):

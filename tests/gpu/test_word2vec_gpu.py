@@ -233,7 +233,9 @@ def test_fixed_window_counts_equal_the_cpu_kernel(cp, model):
     stats, g_in, g_out = _train(cp, ids, offsets, counts, model=model, weights=weights)
     cpu = np.zeros((1, 4))
     sampler = UnigramSampler(counts)
-    word2vec_cpu.train_block(W_in.copy(), np.zeros_like(W_in), ids, offsets, np.array([0, len(offsets) - 1]),
+    no_hot = np.zeros((1, 0, W_in.shape[1]), dtype=np.float32)
+    word2vec_cpu.train_block(W_in.copy(), np.zeros_like(W_in), no_hot, no_hot, ids, offsets,
+                         np.array([0, len(offsets) - 1]),
                          keep_probabilities(counts, 0), False, sampler.alias_prob, sampler.alias, 5, False, 5,
                          model == "cbow", 0.0, 0.0, word2vec_cpu.seed_states(0, 1), cpu)
     np.testing.assert_array_equal(stats[1:], cpu[0, 1:])  # examples, kept words, context words

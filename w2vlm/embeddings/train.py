@@ -67,8 +67,9 @@ class Word2VecConfig:
     max_char_n: int = MAX_CHAR_N
     subword_updates: str = "window"  # window | target: how the numba kernel updates subword CBOW (subword_window.py)
     kernel: str = "pairs"          # pairs | batched: the numba kernel's update (kernels/word2vec_batched.py);
-                                   # batched ties at 1 thread, loses CBOW quality: pairs stays (docs/benchmarks.md)
-    block_words: int = 1 << 17     # numba path: words per thread per block (progress, stop and resume points)
+                                   # batched ties, or loses CBOW quality: pairs stays (docs/benchmarks.md)
+    block_words: Optional[int] = None  # numba path: words per thread per block (progress, stop and resume points);
+                                       # None: 2**17 on one thread, 2**14 on more (hot rows merge per block)
     report_batches: int = 50       # layered path: batches per progress report, stop check and host sync
 
     def subword_scheme(self):
@@ -86,6 +87,8 @@ class Word2VecConfig:
         for name in ("dim", "window", "epochs", "threads", "batch_size", "min_count"):
             if getattr(self, name) < 1:
                 raise TrainingError(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(self, name)})")
+        if self.block_words is None:
+            self.block_words = 1 << 17 if self.threads == 1 else 1 << 14
         if self.block_words < 1 or self.report_batches < 1:
             raise TrainingError(f"block_words and report_batches must be at least 1 (got {self.block_words}, "
                                 f"{self.report_batches})")

@@ -1,7 +1,8 @@
 """Fused CPU word2vec training (numba, Hogwild threads), the same SGD as gensim's word2vec_inner / word2vec.c.
 
 One call of ``train_block`` trains a range of lines split into one chunk per thread (``prange``); the threads
-update the shared float32 matrices without locks (Hogwild, as word2vec.c and gensim do). Each chunk has its own
+update the shared float32 matrices without locks (Hogwild, as word2vec.c and gensim do), except the rows of the
+``HOT_ROWS`` most frequent words, which each thread updates in a copy of its own, merged as the block ends. Each chunk has its own
 xorshift64* random state. Negatives come from the sampler's alias tables, subsampling from precomputed keep
 probabilities. ``cbow_step``/``skipgram_step`` run one update with given negatives: the tests compare them
 with the layered reference in ``cbow.py``.
@@ -12,6 +13,7 @@ from numba import njit, prange
 
 from .prefetch import prefetch_row
 
+HOT_ROWS = 256   # with 2+ threads, the most frequent words whose rows each thread trains in a copy of its own
 _MUL = np.uint64(0x2545F4914F6CDD1D)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _S12, _S25, _S27, _S32, _S40 = (np.uint64(s) for s in (12, 25, 27, 32, 40))
@@ -54,16 +56,26 @@ def _negative(state, alias_prob, alias):
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def _logistic_updates(h, W_out, target, negs, lr, work):
+    """``_hot_logistic_updates`` with no hot rows (the subword kernels)."""
+    return _hot_logistic_updates(h, W_out, W_out[:0], target, negs, lr, work)
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _hot_logistic_updates(h, W_out, hot_out, target, negs, lr, work):
     """Positive target + negatives: update their W_out rows, add lr * (-dL/dh) into ``work``; return the loss.
 
-    The loss -sum(log p) is taken as -log(prod p) in float64: one log per prediction instead of one per word
-    (each p is floored at 1e-30, which only matters for terms above 69 nats). All the W_out rows are prefetched
-    first, so their cache misses overlap instead of coming one after another.
+    Rows below ``len(hot_out)`` are this thread's copies in ``hot_out`` (see ``train_block``). The loss -sum(log p)
+    is taken as -log(prod p) in float64: one log per prediction instead of one per word (each p is floored at
+    1e-30, which only matters for terms above 69 nats). All the W_out rows are prefetched first, so their cache
+    misses overlap instead of coming one after another.
     """
     dim = h.shape[0]
-    prefetch_row(W_out, target)
+    n_hot = hot_out.shape[0]
+    if target >= n_hot:
+        prefetch_row(W_out, target)
     for d in range(negs.shape[0]):
-        prefetch_row(W_out, negs[d])
+        if negs[d] >= n_hot:
+            prefetch_row(W_out, negs[d])
     likelihood = 1.0
     for d in range(negs.shape[0] + 1):
         if d == 0:
@@ -72,22 +84,23 @@ def _logistic_updates(h, W_out, target, negs, lr, work):
             word, label = negs[d - 1], np.float32(0.0)
             if word == target:  # as word2vec.c: a negative equal to the target is skipped
                 continue
+        row = hot_out[word] if word < n_hot else W_out[word]
         f = np.float32(0.0)
         for k in range(dim):
-            f += h[k] * W_out[word, k]
+            f += h[k] * row[k]
         e = np.exp(-abs(f))  # sigmoid of f and of -f from one exp, stable for any f
         big, small = np.float32(1.0) / (np.float32(1.0) + e), e / (np.float32(1.0) + e)
         sig = big if f >= 0 else small
         likelihood *= max(big if (f >= 0) == (d == 0) else small, np.float32(1e-30))  # p of the right label
         g = np.float32((label - sig) * lr)
         for k in range(dim):
-            work[k] += g * W_out[word, k]
-            W_out[word, k] += g * h[k]
+            work[k] += g * row[k]
+            row[k] += g * h[k]
     return -np.log(likelihood)
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, hidden, work, exact_gradient):
+def _cbow_update(W_in, W_out, hot_in, hot_out, words, lo, hi, center, negs, lr, hidden, work, exact_gradient):
     """Mean of the context vectors predicts words[center].
 
     Like word2vec.c and gensim (cbow_mean=1), every context word then gets the whole lr * -dL/dh; the exact
@@ -95,37 +108,41 @@ def _cbow_update(W_in, W_out, words, lo, hi, center, negs, lr, hidden, work, exa
     """
     dim = W_in.shape[1]
     count = hi - lo - 1
+    n_hot = hot_in.shape[0]
     for k in range(dim):
         hidden[k] = 0.0
         work[k] = 0.0
     for j in range(lo, hi):
         if j != center:
             w = words[j]
+            row = hot_in[w] if w < n_hot else W_in[w]
             for k in range(dim):
-                hidden[k] += W_in[w, k]
+                hidden[k] += row[k]
     inv = np.float32(1.0) / np.float32(count)
     for k in range(dim):
         hidden[k] *= inv
-    loss = _logistic_updates(hidden, W_out, words[center], negs, lr, work)
+    loss = _hot_logistic_updates(hidden, W_out, hot_out, words[center], negs, lr, work)
     if exact_gradient:
         for k in range(dim):
             work[k] *= inv
     for j in range(lo, hi):
         if j != center:
             w = words[j]
+            row = hot_in[w] if w < n_hot else W_in[w]
             for k in range(dim):
-                W_in[w, k] += work[k]
+                row[k] += work[k]
     return loss
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _pair_update(W_in, W_out, source, target, negs, lr, work):
+def _pair_update(W_in, W_out, hot_in, hot_out, source, target, negs, lr, work):
     dim = W_in.shape[1]
     for k in range(dim):
         work[k] = 0.0
-    loss = _logistic_updates(W_in[source], W_out, target, negs, lr, work)
+    row = hot_in[source] if source < hot_in.shape[0] else W_in[source]
+    loss = _hot_logistic_updates(row, W_out, hot_out, target, negs, lr, work)
     for k in range(dim):
-        W_in[source, k] += work[k]
+        row[k] += work[k]
     return loss
 
 
@@ -175,9 +192,10 @@ def longest_line(offsets, first, last):
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
-def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alias_prob, alias, window, shrink,
-                 negatives, cbow, lr_start, lr_end, state):
-    """Train lines [first, last) in order; returns (loss sum, examples, kept words, context words, state)."""
+def _train_chunk(W_in, W_out, hot_in, hot_out, ids, offsets, first, last, keep, subsampling, alias_prob, alias,
+                 window, shrink, negatives, cbow, lr_start, lr_end, state):
+    """Train lines [first, last) in order, rows below ``len(hot_in)`` in this thread's copies ``hot_in``/``hot_out``;
+    returns (loss sum, examples, kept words, context words, state)."""
     dim = W_in.shape[1]
     words = np.empty(longest_line(offsets, first, last), dtype=np.int64)
     hidden = np.empty(dim, dtype=np.float32)  # h: the mean of the context vectors (word2vec.c calls it neu1)
@@ -197,35 +215,57 @@ def _train_chunk(W_in, W_out, ids, offsets, first, last, keep, subsampling, alia
             contexts += hi - lo - 1
             if cbow:
                 state = draw_into(negs, state, alias_prob, alias)
-                loss += _cbow_update(W_in, W_out, words, lo, hi, i, negs, lr, hidden, work, False)
+                loss += _cbow_update(W_in, W_out, hot_in, hot_out, words, lo, hi, i, negs, lr, hidden, work, False)
                 examples += 1
             else:
                 for j in range(lo, hi):  # gensim/word2vec.c orientation: the context word predicts the center
                     if j == i:
                         continue
                     state = draw_into(negs, state, alias_prob, alias)
-                    loss += _pair_update(W_in, W_out, words[j], words[i], negs, lr, work)
+                    loss += _pair_update(W_in, W_out, hot_in, hot_out, words[j], words[i], negs, lr, work)
                     examples += 1
     return loss, examples, kept, contexts, state
 
 
 @njit(parallel=True, nogil=True, fastmath=True, cache=True, error_model="numpy")
-def train_block(W_in, W_out, ids, offsets, bounds, keep, subsampling, alias_prob, alias, window, shrink,
-                negatives, cbow, lr_start, lr_end, states, stats):
+def train_block(W_in, W_out, hot_in, hot_out, ids, offsets, bounds, keep, subsampling, alias_prob, alias, window,
+                shrink, negatives, cbow, lr_start, lr_end, states, stats):
     """Train lines bounds[0]..bounds[-1], chunk c = lines [bounds[c], bounds[c+1]) on its own thread.
 
-    ``states`` (uint64, one per chunk) advance in place; ``stats[c]`` receives
-    (loss sum, examples, kept words, context words) of chunk c.
+    ``hot_in``/``hot_out`` (chunks, H, dim): each chunk trains the H most frequent words' rows (ids below H) in a
+    copy of its own, taken from W_in/W_out as the block starts, and the block ends by adding every chunk's change
+    of those rows to W_in/W_out. Two threads then never write the same hot cache line (measured in
+    docs/benchmarks.md: writing shared rows kept two threads from scaling); H = 0 is plain Hogwild. ``states``
+    (uint64, one per chunk) advance in place; ``stats[c]`` receives (loss sum, examples, kept words, context
+    words) of chunk c.
     """
+    n_hot = hot_in.shape[1]
     for c in prange(bounds.shape[0] - 1):
+        hot_in[c, :, :] = W_in[:n_hot]
+        hot_out[c, :, :] = W_out[:n_hot]
         loss, examples, kept, contexts, state = _train_chunk(
-            W_in, W_out, ids, offsets, bounds[c], bounds[c + 1], keep, subsampling, alias_prob, alias,
-            window, shrink, negatives, cbow, lr_start, lr_end, states[c])
+            W_in, W_out, hot_in[c], hot_out[c], ids, offsets, bounds[c], bounds[c + 1], keep, subsampling,
+            alias_prob, alias, window, shrink, negatives, cbow, lr_start, lr_end, states[c])
         states[c] = state
         stats[c, 0] = loss
         stats[c, 1] = examples
         stats[c, 2] = kept
         stats[c, 3] = contexts
+    _merge_hot_rows(W_in, hot_in, bounds.shape[0] - 1)
+    _merge_hot_rows(W_out, hot_out, bounds.shape[0] - 1)
+
+
+@njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
+def _merge_hot_rows(W, hot, chunks):
+    """W[:H] += the sum over chunks of (hot[c] - W[:H]); W[:H] is still the block's starting value (no chunk
+    writes a hot row of W)."""
+    for r in range(hot.shape[1]):
+        for k in range(hot.shape[2]):
+            start = W[r, k]
+            total = start
+            for c in range(chunks):
+                total += hot[c, r, k] - start
+            W[r, k] = total
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
@@ -235,14 +275,15 @@ def cbow_step(W_in, W_out, contexts, target, negs, lr, exact_gradient=False):
     words[0] = target
     words[1:] = contexts
     dim = W_in.shape[1]
-    return _cbow_update(W_in, W_out, words, 0, words.shape[0], 0, negs.astype(np.int64), np.float32(lr),
-                        np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32), exact_gradient)
+    return _cbow_update(W_in, W_out, W_in[:0], W_out[:0], words, 0, words.shape[0], 0, negs.astype(np.int64),
+                        np.float32(lr), np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32),
+                        exact_gradient)
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
 def skipgram_step(W_in, W_out, source, target, negs, lr):
     """One skip-gram update: ``source``'s input vector predicts ``target`` against the given negatives."""
-    return _pair_update(W_in, W_out, source, target, negs.astype(np.int64), np.float32(lr),
+    return _pair_update(W_in, W_out, W_in[:0], W_out[:0], source, target, negs.astype(np.int64), np.float32(lr),
                         np.empty(W_in.shape[1], dtype=np.float32))
 
 

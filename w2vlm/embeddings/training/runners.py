@@ -102,6 +102,8 @@ class FastRun(Runner):
         self.block_words = config.block_words
         self.states = word2vec_cpu.seed_states(config.seed, config.threads)
         self.stats = np.zeros((config.threads, 4))
+        hot = min(len(self.W_out), word2vec_cpu.HOT_ROWS) if config.threads > 1 else 0   # per-thread row copies
+        self.hot_in, self.hot_out = (np.empty((config.threads, hot, config.dim), dtype=np.float32) for _ in range(2))
         self.epoch_length = setup.stream.n_tokens   # resume points: words into the epoch
         empty_ids, empty_offsets = np.zeros(1, np.int32), np.zeros(2, np.int64)
         # load the compiled kernel untimed (no lines to train)
@@ -110,12 +112,14 @@ class FastRun(Runner):
     def _block(self, ids, offsets, chunks, lr_start, lr_end):
         config = self.config
         self.stats[:] = 0
-        shared = (self.W_in, self.W_out, ids, offsets, chunks, self.keep, config.sample > 0, self.sampler.alias_prob,
-                  self.sampler.alias, config.window, config.shrink_window, config.negatives, config.model == "cbow")
+        shared = (ids, offsets, chunks, self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias,
+                  config.window, config.shrink_window, config.negatives, config.model == "cbow")
         if self.batched is not None:
-            self.batched.train_block(*shared, self.batched.CBOW_BATCH, lr_start, lr_end, self.states, self.stats)
+            self.batched.train_block(self.W_in, self.W_out, *shared, self.batched.CBOW_BATCH, lr_start, lr_end,
+                                     self.states, self.stats)
         else:
-            self.kernel.train_block(*shared, lr_start, lr_end, self.states, self.stats)
+            self.kernel.train_block(self.W_in, self.W_out, self.hot_in, self.hot_out, *shared, lr_start, lr_end,
+                                    self.states, self.stats)
 
     def epoch(self, epoch, start=0):
         """Train the blocks of ``epoch`` from word ``start`` (a block boundary) on."""
