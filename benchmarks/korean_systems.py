@@ -19,11 +19,12 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SYSTEMS = ("w2vlm-korean", "w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
+SYSTEMS = ("w2vlm-korean", "w2vlm-korean-batched", "w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
            "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char", "fasttext", "fasttext-jamo")
-SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char",
+SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-korean-batched", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char",
                    "w2vlm-char", "fasttext", "fasttext-jamo")
 W2VLM_SUBWORDS = {"w2vlm-korean": dict(subwords="auto"),   # the default for Hangul text (subword/choice.py)
+                  "w2vlm-korean-batched": dict(subwords="auto", kernel="batched"),   # shared negatives per centre
                   "w2vlm-word": dict(subwords=None),
                   "w2vlm-jamo": dict(subwords="jamo"), "w2vlm-jamo-target": dict(subwords="jamo"),
                   "w2vlm-jamo-char": dict(subwords="jamo+char", max_n=5),  # Park et al.: jamo 3-5, syllables 1-4

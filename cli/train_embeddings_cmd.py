@@ -72,7 +72,8 @@ SUBWORD_OPTIONS = ("whole_word_count", "min_n", "max_n", "min_char_n", "max_char
 @click.option("--kernel", type=click.Choice(["pairs", "batched"]), default="pairs", show_default=True,
               help="The numba kernel's update: 'pairs' as word2vec.c (one output row pair at a time); 'batched' "
                    "shares one draw of negatives per skip-gram window or per 16 CBOW centers and updates the "
-                   "gathered rows as small matrix products (HogBatch; word-level models only). On PTB it ties at 1 "
+                   "gathered rows as small matrix products (HogBatch; with --subwords, skip-gram only: one draw "
+                   "per centre, each output row scored once per window). On PTB it ties at 1 "
                    "thread, scales better to 2 threads, and gives slightly better skip-gram but worse CBOW vectors.")
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the training record as JSON: per-epoch loss, seconds, lr and words/s, words_per_sec, "

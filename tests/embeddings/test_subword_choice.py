@@ -86,8 +86,10 @@ def test_auto_picks_jamo_with_whole_words_for_korean_and_word_vectors_for_englis
         choose_subwords(Word2VecConfig(whole_word_count=50), Encoded(["the", "cat"], [5, 5]))
     with pytest.raises(OptionConflict, match=r"--min-n, --max-n only apply"):
         choose_subwords(Word2VecConfig(min_n=2, max_n=4), Encoded(["the"], [5]))
-    with pytest.raises(OptionConflict, match="--kernel batched trains word-level models only.*--subwords none"):
-        choose_subwords(Word2VecConfig(kernel="batched"), Encoded(["밥"], [5]))
+    with pytest.raises(OptionConflict, match="--kernel batched with subwords trains skip-gram only.*--subwords none"):
+        choose_subwords(Word2VecConfig(kernel="batched", model="cbow"), Encoded(["밥"], [5]))
+    batched = choose_subwords(Word2VecConfig(kernel="batched"), Encoded(["밥"], [5]))
+    assert (batched.model, batched.subwords, batched.kernel) == ("skipgram", "jamo", "batched")
     assert choose_subwords(Word2VecConfig(subwords=None), Encoded(["밥"], [5])).subwords is None
     assert Word2VecConfig(subwords="none").subwords is None
     assert Word2VecConfig(subwords="jamo").whole_word_count == 0   # an explicit --subwords is fastText's model

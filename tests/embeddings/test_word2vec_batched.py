@@ -136,9 +136,9 @@ def test_the_batched_kernel_learns_topics_and_resumes_exactly(model):
         train_word2vec(ids, offsets, counts, pairs, progress=False, resume=stopped.state)
 
 
-def test_the_batched_kernel_is_for_word_level_models():
-    with pytest.raises(TrainingError, match="--kernel batched trains word-level models only"):
-        Word2VecConfig(kernel="batched", subwords="jamo")
+def test_the_batched_kernel_takes_subwords_only_for_skipgram():
+    with pytest.raises(TrainingError, match="--kernel batched with --subwords trains skip-gram only"):
+        Word2VecConfig(kernel="batched", subwords="jamo")   # CBOW, the default model
     with pytest.raises(TrainingError, match="--kernel must be one of pairs, batched"):
         Word2VecConfig(kernel="gemm")
 

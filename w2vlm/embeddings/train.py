@@ -113,8 +113,9 @@ class Word2VecConfig:
             self.subword_scheme()   # SubwordScheme checks its own fields
         if self.kernel not in KERNELS:
             raise TrainingError(f"--kernel must be one of {', '.join(KERNELS)} (got {self.kernel!r})")
-        if self.kernel == "batched" and self.subwords and self.subwords != "auto":
-            raise TrainingError("--kernel batched trains word-level models only; leave it out with --subwords")
+        if self.kernel == "batched" and self.subwords and self.subwords != "auto" and self.model != "skipgram":
+            raise TrainingError("--kernel batched with --subwords trains skip-gram only; add --model skipgram or "
+                                "leave --kernel out")
         if self.subword_updates not in SUBWORD_UPDATES:
             raise TrainingError(f"--subword-updates must be one of {', '.join(SUBWORD_UPDATES)} "
                                 f"(got {self.subword_updates!r})")

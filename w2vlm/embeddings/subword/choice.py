@@ -53,9 +53,10 @@ def choose_subwords(config, encoded=None):
     pos = bool((encoded.tokenizer_config or {}).get("pos", False))
     share = hangul_share(encoded.types, encoded.counts, pos)
     if share >= HANGUL_SHARE:
-        if config.kernel == "batched":
-            raise OptionConflict(f"--kernel batched trains word-level models only, and --subwords auto chose jamo "
-                                 f"n-grams for this corpus ({100 * share:.0f}% Hangul letters); add --subwords none")
+        if config.kernel == "batched" and config.model == "cbow":
+            raise OptionConflict(f"--kernel batched with subwords trains skip-gram only, and --subwords auto chose jamo "
+                                 f"n-grams for this corpus ({100 * share:.0f}% Hangul letters); add --subwords none "
+                                 f"or --model skipgram")
         chosen = replace(config, **{key: value for key, value in KOREAN_DEFAULT.items()
                                     if key == "subwords" or getattr(config, key) is None})
         log.info("--subwords auto: %.0f%% of the corpus letters are Hangul, so this trains %s with %s n-grams "

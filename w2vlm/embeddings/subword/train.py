@@ -52,12 +52,15 @@ class SubwordFastRun(FastRun):
     @staticmethod
     def describe(config, xp):
         updates = ", window-batched CBOW updates" if window_batched(config) else ""
+        updates = ", shared negatives per centre" if config.kernel == "batched" else updates
         return f"numba kernel, {config.threads} thread(s){updates}"
 
     def __init__(self, setup):
-        from ..kernels import subword_cpu, subword_window  # numba: compiled on first use
+        from ..kernels import subword_batched, subword_cpu, subword_window  # numba: compiled on first use
         self.table, self.subword_cpu, self.subword_window = setup.subword_rows, subword_cpu, subword_window
+        self.subword_batched = subword_batched
         super().__init__(setup)
+        self.path = "numba batched subword kernel" if setup.config.kernel == "batched" else "numba kernel"
 
     def _block(self, ids, offsets, chunks, lr_start, lr_end):
         config, table = self.config, self.table
@@ -65,7 +68,9 @@ class SubwordFastRun(FastRun):
         shared = (self.W_in, self.W_out, table.row_offsets, table.rows, table.gains, ids, offsets, chunks,
                   self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias, config.window,
                   config.shrink_window, config.negatives)
-        if window_batched(config):
+        if config.kernel == "batched":   # skip-gram, one draw of negatives per centre
+            self.subword_batched.train_block(*shared, lr_start, lr_end, self.states, self.stats)
+        elif window_batched(config):
             self.subword_window.train_block(*shared, lr_start, lr_end, self.states, self.stats)
         else:
             self.subword_cpu.train_block(*shared, config.model == "cbow", lr_start, lr_end, self.states, self.stats)
