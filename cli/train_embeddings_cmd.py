@@ -156,7 +156,7 @@ def _refuse_subword_options(ctx):
     given = sorted(explicit_options(ctx, SUBWORD_OPTIONS))
     if given:
         names = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise click.UsageError(f"{names} only apply{'' if len(given) > 1 else 's'} to subword models; add "
+        raise click.UsageError(f"{names} only appl{'y' if len(given) > 1 else 'ies'} to subword models; add "
                                f"--subwords auto|jamo|char|jamo+char, or leave {'them' if len(given) > 1 else 'it'} "
                                f"out")
 
