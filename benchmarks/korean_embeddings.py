@@ -137,12 +137,11 @@ def _on_items(scores, word_scores):
     """(semantic accuracy %, WS353 Spearman) of ``scores`` on the questions and pairs ``word_scores`` answered."""
     from w2vlm.embeddings.correlation import spearman
     covered = word_scores["semantic"]["verdicts"]
-    verdicts = [scores["semantic"]["verdicts"][key] for key in covered if key in scores["semantic"]["verdicts"]]
+    answered = sum(key in scores["semantic"]["verdicts"] for key in covered)
     pairs = [i for i, cosine in enumerate(word_scores["ws353"]["cosines"]) if cosine is not None
              and scores["ws353"]["cosines"][i] is not None]
-    accuracy = 100 * np.mean(verdicts) if verdicts else float("nan")
     rho = spearman([scores["ws353"]["scores"][i] for i in pairs], [scores["ws353"]["cosines"][i] for i in pairs])
-    return accuracy, rho, len(verdicts) / max(len(covered), 1)
+    return _accuracy_on(scores, word_scores, "semantic"), rho, answered / max(len(covered), 1)
 
 
 def print_paired(results, args):

@@ -19,10 +19,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SYSTEMS = ("w2vlm-korean", "w2vlm-korean-batched", "w2vlm-word", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-word2vec", "gensim-fasttext",
-           "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char", "fasttext", "fasttext-jamo")
-SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-korean-batched", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext", "gensim-fasttext-jamo", "w2vlm-jamo-char",
-                   "w2vlm-char", "fasttext", "fasttext-jamo")
+SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-korean-batched", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext",
+                   "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char", "fasttext", "fasttext-jamo")
+SYSTEMS = SUBWORD_SYSTEMS[:2] + ("w2vlm-word", "gensim-word2vec") + SUBWORD_SYSTEMS[2:]
 W2VLM_SUBWORDS = {"w2vlm-korean": dict(subwords="auto"),   # the default for Hangul text (subword/choice.py)
                   "w2vlm-korean-batched": dict(subwords="auto", kernel="batched"),   # shared negatives per centre
                   "w2vlm-word": dict(subwords=None),

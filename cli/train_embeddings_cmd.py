@@ -89,8 +89,8 @@ SUBWORD_OPTIONS = ("whole_word_count", "min_n", "max_n", "min_char_n", "max_char
 @click.pass_context
 def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives, ns_exponent, min_count, max_vocab,
                      sample, fixed_window, lr, min_lr, epochs, threads, batch_size, subwords, whole_word_count,
-                     min_n, max_n, min_char_n,
-                     max_char_n, buckets, subword_updates, kernel, metrics, as_json, plot, resume, **text_options):
+                     min_n, max_n, min_char_n, max_char_n, buckets, subword_updates, kernel, metrics, as_json, plot,
+                     resume, **text_options):
     """Train word vectors on CORPUS... (files, directories, globs, - for stdin, a catalog name such as ptb, or a
     shard directory from `w2vlm encode`; none: the embedded Korean corpus, trained for 30 epochs with
     --min-count 3 unless given).
@@ -101,8 +101,9 @@ def train_embeddings_command(ctx, corpus, output, model, dim, window, negatives,
     options = dict(model=model, dim=dim, window=window, negatives=negatives, ns_exponent=ns_exponent,
                    min_count=min_count, max_vocab=max_vocab, sample=sample, shrink_window=not fixed_window, lr=lr,
                    min_lr=min_lr, epochs=epochs, threads=threads, batch_size=batch_size, seed=settings.seed,
-                   subwords=None if subwords == "none" else subwords, whole_word_count=whole_word_count, min_n=min_n, max_n=max_n, min_char_n=min_char_n, max_char_n=max_char_n,
-                   buckets=buckets, subword_updates=subword_updates, kernel=kernel)
+                   subwords=None if subwords == "none" else subwords, whole_word_count=whole_word_count,
+                   min_n=min_n, max_n=max_n, min_char_n=min_char_n, max_char_n=max_char_n, buckets=buckets,
+                   subword_updates=subword_updates, kernel=kernel)
     if resume is not None:   # only what the user gave: the library checks it against the saved run
         options = given_options(ctx, options, renamed={"shrink_window": "fixed_window"})
         output = output or resume

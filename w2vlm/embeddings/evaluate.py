@@ -192,32 +192,25 @@ def evaluate_word_analogies(wv, analogies, restrict_vocab=300000, case_insensiti
     return _ratio(len(total["correct"]), len(total["correct"]) + len(total["incorrect"])) or 0.0, results
 
 
-def _score_pairs(resolver, rows, dummy4unknown=False):
-    """``(gold, cosines, oov, sources)`` for (word1, word2, score) rows; a pair with a word without a vector is
-    left out, or scored 0.0 with ``dummy4unknown``."""
-    gold, model, oov, sources = [], [], 0, {}
-    for first, second, score in rows:
+def _pair_cosines(resolver, rows):
+    """``(cosines, sources)``: each (word1, word2, score) row's cosine, None when a word has no vector, and each
+    word's resolution kind."""
+    cosines, sources = [], {}
+    for first, second, _ in rows:
         resolved = [resolver.resolve(word) for word in (first, second)]
         for word, found in zip((first, second), resolved):
             sources[word] = found.source if found is not None else "unknown"
-        if None in resolved:
-            oov += 1
-            if dummy4unknown:
-                gold.append(score)
-                model.append(0.0)
-            continue
-        gold.append(score)
-        model.append(float(_unit(resolved[0].vector) @ _unit(resolved[1].vector)))
-    return gold, model, oov, sources
+        cosines.append(None if None in resolved else float(_unit(resolved[0].vector) @ _unit(resolved[1].vector)))
+    return cosines, sources
 
 
-def _pair_cosines(resolver, rows):
-    """Each (word1, word2, score) row's cosine, None when a word has no vector (the resolver caches every word)."""
-    cosines = []
-    for first, second, _ in rows:
-        found = resolver.resolve(first), resolver.resolve(second)
-        cosines.append(None if None in found else float(_unit(found[0].vector) @ _unit(found[1].vector)))
-    return cosines
+def _score_pairs(resolver, rows, dummy4unknown=False):
+    """``(gold, cosines, oov, sources, per_row)`` for (word1, word2, score) rows; a pair with a word without a
+    vector is left out, or scored 0.0 with ``dummy4unknown``; ``per_row`` is every row's cosine or None."""
+    per_row, sources = _pair_cosines(resolver, rows)
+    scored = [(score, 0.0 if cosine is None else cosine) for (_, _, score), cosine in zip(rows, per_row)
+              if cosine is not None or dummy4unknown]
+    return [g for g, _ in scored], [m for _, m in scored], per_row.count(None), sources, per_row
 
 
 def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_vocab=300000, compose="sum",
@@ -232,8 +225,7 @@ def evaluate_pairs(wv, path, delimiter=None, case_insensitive=True, restrict_voc
     ``scores`` (the human score of every pair) and ``cosines`` (each pair's cosine, None when not evaluated)."""
     resolver = Resolver(wv, compose=compose, limit=restrict_vocab, case_insensitive=case_insensitive)
     rows, skipped = _read_pairs(path, delimiter)
-    gold, model, oov, sources = _score_pairs(resolver, rows)
-    cosines = _pair_cosines(resolver, rows) if per_pair else None
+    gold, model, oov, sources, cosines = _score_pairs(resolver, rows)
     result = {"spearman": spearman(gold, model), "pearson": pearson(gold, model),
               "oov_ratio": oov / len(rows), "pairs": len(rows), "evaluated": len(gold), "oov": oov,
               "coverage": len(gold) / len(rows), "skipped_lines": skipped, "restrict_vocab": resolver.limit,
@@ -262,7 +254,7 @@ def evaluate_word_pairs(wv, pairs, delimiter="\t", encoding="utf8", restrict_voc
     ``restrict_vocab``); '#' lines are comments."""
     resolver = Resolver(wv, compose=None, limit=restrict_vocab, case_insensitive=case_insensitive)
     rows, _ = _read_pairs(pairs, delimiter, encoding)
-    gold, model, oov, _ = _score_pairs(resolver, rows, dummy4unknown)
+    gold, model, oov, _, _ = _score_pairs(resolver, rows, dummy4unknown)
     if not gold:
         raise CorpusError(f"no pair of {pairs} has both words among the first {resolver.limit:,} words")
     scored = len(gold)

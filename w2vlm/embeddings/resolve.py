@@ -97,9 +97,10 @@ class Resolver:
             row = self.row(tokens[0])
             return ResolvedWord(word, self.wv.vectors[row], "token", (self.wv.words[row],), row)
         subwords = getattr(self.wv, "subwords", None)
-        whole = subwords.vector(word) if subwords is not None else None
-        if whole is not None and self.subwords_first:
-            return ResolvedWord(word, _frozen(whole), "subwords", tuple(subwords.pieces(word)))
+        if self.subwords_first:
+            resolved = self._whole_word(word, subwords)
+            if resolved is not None:
+                return resolved
         parts = [self._token_vector(token, subwords) for token in tokens]
         if len(tokens) == 1 and parts[0] is not None:   # one unknown token: its own n-grams (a --pos tag included)
             return ResolvedWord(word, _frozen(parts[0]), "subwords", tuple(subwords.pieces(tokens[0])))
@@ -107,9 +108,13 @@ class Resolver:
             stacked = np.stack(parts)  # (n_tokens, D)
             vector = stacked.sum(axis=0) if self.compose == "sum" else stacked.mean(axis=0)
             return ResolvedWord(word, _frozen(vector), "composed", tuple(tokens), compose=self.compose)
-        if whole is not None:
-            return ResolvedWord(word, _frozen(whole), "subwords", tuple(subwords.pieces(word)))
-        return None
+        return None if self.subwords_first else self._whole_word(word, subwords)
+
+    @staticmethod
+    def _whole_word(word, subwords):
+        """The mean of ``word``'s own n-gram vectors as a ResolvedWord, or None (no subwords, no known n-gram)."""
+        vector = subwords.vector(word) if subwords is not None else None
+        return None if vector is None else ResolvedWord(word, _frozen(vector), "subwords", tuple(subwords.pieces(word)))
 
     def _token_vector(self, token, subwords):
         row = self.row(token)

@@ -2,8 +2,8 @@
 
 One call of ``train_block`` trains a range of lines split into one chunk per thread (``prange``); the threads
 update the shared float32 matrices without locks (Hogwild, as word2vec.c and gensim do), except the rows of the
-``HOT_ROWS`` most frequent words, which each thread updates in a copy of its own, merged as the block ends. Each chunk has its own
-xorshift64* random state. Negatives come from the sampler's alias tables, subsampling from precomputed keep
+``HOT_ROWS`` most frequent words, which each thread updates in a copy of its own, merged as the block ends. Each
+chunk has its own xorshift64* random state. Negatives come from the sampler's alias tables, subsampling from precomputed keep
 probabilities. ``cbow_step``/``skipgram_step`` run one update with given negatives: the tests compare them
 with the layered reference in ``cbow.py``.
 """

@@ -8,7 +8,7 @@ n-grams, as in fastText, which trains the n-grams that give every unseen word a 
 """
 
 import logging
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import numpy as np
 
@@ -19,9 +19,8 @@ log = logging.getLogger("w2vlm")
 HANGUL_SHARE = 0.5    # Hangul letters among all letters of the corpus tokens, counted by occurrence
 DEFAULT_MODEL = "cbow"   # what an unset --model is for any other text (gensim's default)
 KOREAN_DEFAULT = dict(model="skipgram", subwords="jamo", whole_word_count=100)
-# options that only mean something for a subword model, with their defaults
-SUBWORD_DEFAULTS = dict(whole_word_count=None, min_n=3, max_n=6, buckets=2_000_000, min_char_n=1, max_char_n=4,
-                        subword_updates="window")
+# options that only mean something for a subword model (compared against the config's own defaults)
+SUBWORD_OPTIONS = ("whole_word_count", "min_n", "max_n", "buckets", "min_char_n", "max_char_n", "subword_updates")
 
 
 def _is_hangul(ch):
@@ -54,9 +53,9 @@ def choose_subwords(config, encoded=None):
     share = hangul_share(encoded.types, encoded.counts, pos)
     if share >= HANGUL_SHARE:
         if config.kernel == "batched" and config.model == "cbow":
-            raise OptionConflict(f"--kernel batched with subwords trains skip-gram only, and --subwords auto chose jamo "
-                                 f"n-grams for this corpus ({100 * share:.0f}% Hangul letters); add --subwords none "
-                                 f"or --model skipgram")
+            raise OptionConflict(f"--kernel batched with subwords trains skip-gram only, and --subwords auto chose "
+                                 f"jamo n-grams for this corpus ({100 * share:.0f}% Hangul letters); add --subwords "
+                                 f"none or --model skipgram")
         chosen = replace(config, **{key: value for key, value in KOREAN_DEFAULT.items()
                                     if key == "subwords" or getattr(config, key) is None})
         log.info("--subwords auto: %.0f%% of the corpus letters are Hangul, so this trains %s with %s n-grams "
@@ -64,12 +63,13 @@ def choose_subwords(config, encoded=None):
                  "--subwords none trains word vectors only", 100 * share, chosen.model, chosen.subwords, chosen.min_n,
                  chosen.max_n, chosen.whole_word_count, chosen.model, chosen.subwords, chosen.whole_word_count)
         return chosen
-    given = [name for name, default in SUBWORD_DEFAULTS.items() if getattr(config, name) != default]
+    defaults = {field.name: field.default for field in fields(config)}
+    given = [name for name in SUBWORD_OPTIONS if getattr(config, name) != defaults[name]]
     if given:
         names = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise OptionConflict(f"{names} only appl{'y' if len(given) > 1 else 'ies'} to subword models, and --subwords auto chose word-level vectors "
-                            f"for this corpus ({100 * share:.0f}% Hangul letters); add --subwords jamo|char|jamo+char "
-                            f"or leave {names} out")
+        raise OptionConflict(f"{names} only appl{'y' if len(given) > 1 else 'ies'} to subword models, and "
+                             f"--subwords auto chose word-level vectors for this corpus ({100 * share:.0f}% Hangul "
+                             f"letters); add --subwords jamo|char|jamo+char or leave {names} out")
     log.info("--subwords auto: %.0f%% of the corpus letters are Hangul, so this trains word-level vectors "
              "(--subwords jamo|char|jamo+char adds n-gram vectors)", 100 * share)
     return replace(config, subwords=None, model=config.model or DEFAULT_MODEL)
