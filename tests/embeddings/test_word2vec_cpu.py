@@ -66,6 +66,22 @@ def test_negative_equal_to_target_is_skipped():
     np.testing.assert_array_equal(a_out, W_out)
 
 
+def test_the_loss_is_exact_for_confident_predictions_and_many_negatives():
+    """-log p summed in float64: a negative scored at f = 120 costs 120 nats (a floor on p would cap it near 69),
+    and 1,500 negatives (a product of 1,501 terms of up to 2 each) stay finite."""
+    dim = 4
+    W_in = np.zeros((3, dim), dtype=np.float32)
+    W_out = np.zeros((3, dim), dtype=np.float32)
+    W_in[0, 0] = 12.0
+    W_out[2, 0] = 10.0             # the negative: h.o = 120, far on the wrong side
+    loss = word2vec_cpu.skipgram_step(W_in, W_out, 0, 1, np.array([2]), 0.0)
+    assert loss == pytest.approx(np.log(2.0) + 120.0 + np.log1p(np.exp(-120.0)), rel=1e-6)
+    W_out[2, 0] = 0.0              # every score 0: each of the 1 + 1,500 predictions costs log 2
+    many = np.full(1500, 2)
+    loss = word2vec_cpu.skipgram_step(W_in, W_out, 0, 1, many, 0.0)
+    assert loss == pytest.approx(1501 * np.log(2.0), rel=1e-6)
+
+
 def _run_block(ids, offsets, counts, *, sample=0.0, window=5, shrink=True, cbow=True, chunks=1, lr=0.0, seed=0,
                dim=8, weights=None, hot=0, bounds=None, states=None):
     W_in, W_out = weights if weights is not None else _weights(seed, len(counts), dim)

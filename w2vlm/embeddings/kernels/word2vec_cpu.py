@@ -64,10 +64,10 @@ def _logistic_updates(h, W_out, target, negs, lr, work):
 def _hot_logistic_updates(h, W_out, hot_out, target, negs, lr, work):
     """Positive target + negatives: update their W_out rows, add lr * (-dL/dh) into ``work``; return the loss.
 
-    Rows below ``len(hot_out)`` are this thread's copies in ``hot_out`` (see ``train_block``). The loss -sum(log p)
-    is taken as -log(prod p) in float64: one log per prediction instead of one per word (each p is floored at
-    1e-30, which only matters for terms above 69 nats). All the W_out rows are prefetched first, so their cache
-    misses overlap instead of coming one after another.
+    Rows below ``len(hot_out)`` are this thread's copies in ``hot_out`` (see ``train_block``). With e = exp(-|f|),
+    -log p of the right label is log(1 + e), plus |f| when f lies on the wrong side, so the loss is exact for any f
+    with one log per call: log of the float64 product of the (1 + e) terms (each at most 2) plus the wrong-side |f|.
+    All the W_out rows are prefetched first, so their cache misses overlap instead of coming one after another.
     """
     dim = h.shape[0]
     n_hot = hot_out.shape[0]
@@ -76,7 +76,8 @@ def _hot_logistic_updates(h, W_out, hot_out, target, negs, lr, work):
     for d in range(negs.shape[0]):
         if negs[d] >= n_hot:
             prefetch_row(W_out, negs[d])
-    likelihood = 1.0
+    product = 1.0
+    wrong = 0.0
     for d in range(negs.shape[0] + 1):
         if d == 0:
             word, label = target, np.float32(1.0)
@@ -89,14 +90,19 @@ def _hot_logistic_updates(h, W_out, hot_out, target, negs, lr, work):
         for k in range(dim):
             f += h[k] * row[k]
         e = np.exp(-abs(f))  # sigmoid of f and of -f from one exp, stable for any f
-        big, small = np.float32(1.0) / (np.float32(1.0) + e), e / (np.float32(1.0) + e)
-        sig = big if f >= 0 else small
-        likelihood *= max(big if (f >= 0) == (d == 0) else small, np.float32(1e-30))  # p of the right label
+        big = np.float32(1.0) / (np.float32(1.0) + e)
+        sig = big if f >= 0 else e * big
+        product *= 1.0 + e
+        if product > 1e300:   # only with about a thousand negatives: fold before float64 overflows
+            wrong += np.log(product)
+            product = 1.0
+        if (f >= 0) != (d == 0):
+            wrong += abs(f)
         g = np.float32((label - sig) * lr)
         for k in range(dim):
             work[k] += g * row[k]
             row[k] += g * h[k]
-    return -np.log(likelihood)
+    return np.log(product) + wrong
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
