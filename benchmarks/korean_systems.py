@@ -19,11 +19,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-korean-batched", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext",
+SUBWORD_SYSTEMS = ("w2vlm-korean", "w2vlm-korean-pairs", "w2vlm-jamo", "w2vlm-jamo-target", "gensim-fasttext",
                    "gensim-fasttext-jamo", "w2vlm-jamo-char", "w2vlm-char", "fasttext", "fasttext-jamo")
 SYSTEMS = SUBWORD_SYSTEMS[:2] + ("w2vlm-word", "gensim-word2vec") + SUBWORD_SYSTEMS[2:]
-W2VLM_SUBWORDS = {"w2vlm-korean": dict(subwords="auto"),   # the default for Hangul text (subword/choice.py)
-                  "w2vlm-korean-batched": dict(subwords="auto", kernel="batched"),   # shared negatives per centre
+W2VLM_SUBWORDS = {"w2vlm-korean": dict(subwords="auto"),   # the default for Hangul text: batched (subword/choice.py)
+                  "w2vlm-korean-pairs": dict(subwords="auto", kernel="pairs"),   # the default with the per-pair kernel
                   "w2vlm-word": dict(subwords=None),
                   "w2vlm-jamo": dict(subwords="jamo"), "w2vlm-jamo-target": dict(subwords="jamo"),
                   "w2vlm-jamo-char": dict(subwords="jamo+char", max_n=5),  # Park et al.: jamo 3-5, syllables 1-4

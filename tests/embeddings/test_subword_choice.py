@@ -72,15 +72,21 @@ class Encoded:   # the fields choose_subwords reads from an EncodedCorpus
 def test_auto_picks_jamo_with_whole_words_for_korean_and_word_vectors_for_english(caplog):
     with caplog.at_level(logging.INFO, logger="w2vlm"):
         korean = choose_subwords(Word2VecConfig(), Encoded(["밥/NNG", "을/JKO", "ok/SL"], [5, 5, 1], pos=True))
-    assert (korean.model, korean.subwords, korean.whole_word_count, korean.min_n, korean.max_n) == \
-        ("skipgram", "jamo", 100, 3, 6)
-    assert "Hangul" in caplog.text and "--model skipgram --subwords jamo --whole-word-count 100" in caplog.text
+    assert (korean.model, korean.subwords, korean.whole_word_count, korean.min_n, korean.max_n, korean.kernel) == \
+        ("skipgram", "jamo", 100, 3, 6, "batched")
+    assert "Hangul" in caplog.text
+    assert "--model skipgram --subwords jamo --whole-word-count 100 --kernel batched" in caplog.text
     assert "--subwords none" in caplog.text
     mine = choose_subwords(Word2VecConfig(model="cbow", whole_word_count=0, max_n=5), Encoded(["밥"], [5]))
-    assert (mine.model, mine.subwords, mine.whole_word_count, mine.max_n) == ("cbow", "jamo", 0, 5)
+    assert (mine.model, mine.subwords, mine.whole_word_count, mine.max_n, mine.kernel) == ("cbow", "jamo", 0, 5, "pairs")
+    pairs = choose_subwords(Word2VecConfig(kernel="pairs"), Encoded(["밥"], [5]))
+    assert (pairs.model, pairs.kernel) == ("skipgram", "pairs")   # a kernel the caller set is kept
     english = choose_subwords(Word2VecConfig(), Encoded(["the", "cat"], [5, 5]))
     assert english.subwords is None and english.subword_scheme() is None and english.model == "cbow"
-    assert choose_subwords(Word2VecConfig()).subwords is None   # ids without text: word vectors
+    assert english.kernel == "pairs" and Word2VecConfig().kernel is None   # decided with the subwords
+    assert choose_subwords(Word2VecConfig(model="skipgram"), Encoded(["the"], [5])).kernel == "pairs"
+    ids_only = choose_subwords(Word2VecConfig())
+    assert ids_only.subwords is None and ids_only.kernel == "pairs"   # ids without text: word vectors
     assert Word2VecConfig().model is None and Word2VecConfig(subwords="jamo").model == "cbow"
     with pytest.raises(OptionConflict, match=r"--whole-word-count only applies to subword models.*0% Hangul"):
         choose_subwords(Word2VecConfig(whole_word_count=50), Encoded(["the", "cat"], [5, 5]))
@@ -108,6 +114,7 @@ def test_the_cli_default_on_korean_text_is_logged_and_saved(tmp_path):
     assert "--subwords auto: 100% of the corpus letters are Hangul" in result.output
     saved = json.loads((tmp_path / "auto" / "config.json").read_text(encoding="utf-8"))
     assert saved["subwords"]["kind"] == "jamo" and saved["whole_word_count"] == 100 and saved["model"] == "skipgram"
+    assert saved["kernel"] == "batched"
     result = run("train-embeddings", corpus, "-o", tmp_path / "none", "--tokenizer", "whitespace", "--dim", "8",
                  "--epochs", "1", "--min-count", "1", "--subwords", "none")
     assert result.exit_code == 0, result.output

@@ -52,7 +52,7 @@ class SubwordFastRun(FastRun):
     @staticmethod
     def describe(config, xp):
         updates = ", window-batched CBOW updates" if window_batched(config) else ""
-        updates = ", shared negatives per centre" if config.kernel == "batched" else updates
+        updates = ", negatives shared in each window" if config.kernel == "batched" else updates
         return f"numba kernel, {config.threads} thread(s){updates}"
 
     def __init__(self, setup):
@@ -68,7 +68,7 @@ class SubwordFastRun(FastRun):
         shared = (self.W_in, self.W_out, table.row_offsets, table.rows, table.gains, ids, offsets, chunks,
                   self.keep, config.sample > 0, self.sampler.alias_prob, self.sampler.alias, config.window,
                   config.shrink_window, config.negatives)
-        if config.kernel == "batched":   # skip-gram, one draw of negatives per centre
+        if config.kernel == "batched":   # skip-gram, one draw of negatives per two context words
             self.subword_batched.train_block(*shared, lr_start, lr_end, self.states, self.stats)
         elif window_batched(config):
             self.subword_window.train_block(*shared, lr_start, lr_end, self.states, self.stats)
