@@ -73,9 +73,9 @@ SUBWORD_OPTIONS = ("whole_word_count", "min_n", "max_n", "min_char_n", "max_char
               help="The numba kernel's update: 'pairs' as word2vec.c (one output row pair at a time); 'batched' "
                    "shares negatives among the words of a window (HogBatch) and updates the gathered rows as small "
                    "matrix products: one draw per skip-gram window or per 16 CBOW centers, or with --subwords "
-                   "(skip-gram only) one per two context words. Default: batched for the Korean skip-gram that "
-                   "--subwords auto picks (1.5-1.6x faster at the same quality on NSMC), pairs otherwise (on PTB "
-                   "batched ties at 1 thread and loses CBOW quality).")
+                   "(skip-gram only) one per two context words. Default: batched for skip-gram (word vectors and "
+                   "the Korean default: as fast or faster, vectors as good), pairs for CBOW (batched loses "
+                   "quality) and for a named --subwords model (fastText's update).")
 @click.option("--metrics", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the training record as JSON: per-epoch loss, seconds, lr and words/s, words_per_sec, "
                    "train_seconds, interrupted and the config (the layout train-lm writes too).")

@@ -84,7 +84,7 @@ def test_auto_picks_jamo_with_whole_words_for_korean_and_word_vectors_for_englis
     english = choose_subwords(Word2VecConfig(), Encoded(["the", "cat"], [5, 5]))
     assert english.subwords is None and english.subword_scheme() is None and english.model == "cbow"
     assert english.kernel == "pairs" and Word2VecConfig().kernel is None   # decided with the subwords
-    assert choose_subwords(Word2VecConfig(model="skipgram"), Encoded(["the"], [5])).kernel == "pairs"
+    assert choose_subwords(Word2VecConfig(model="skipgram"), Encoded(["the"], [5])).kernel == "batched"
     ids_only = choose_subwords(Word2VecConfig())
     assert ids_only.subwords is None and ids_only.kernel == "pairs"   # ids without text: word vectors
     assert Word2VecConfig().model is None and Word2VecConfig(subwords="jamo").model == "cbow"

@@ -26,7 +26,7 @@ from .training.run_state import restore, resume_weights, snapshot
 from .training.runners import FastRun, ReferenceRun, RunSetup, learning_rate
 from .training.sampling import UnigramSampler, keep_probabilities
 from .training.stream import ArrayStream, CorpusStream
-from .subword.choice import DEFAULT_KERNEL, DEFAULT_MODEL, choose_subwords
+from .subword.choice import DEFAULT_MODEL, choose_subwords, default_kernel
 from .subword.train import SubwordFastRun, SubwordReferenceRun, SubwordRows
 from .subword.ngrams import MAX_CHAR_N, MIN_CHAR_N, SubwordScheme
 from .vectors import WordVectors
@@ -67,8 +67,8 @@ class Word2VecConfig:
     max_char_n: int = MAX_CHAR_N
     subword_updates: str = "window"  # window | target: how the numba kernel updates subword CBOW (subword_window.py)
     kernel: Optional[str] = None   # pairs | batched: the numba kernel's update (kernels/word2vec_batched.py,
-                                   # subword_batched.py); None: pairs, or batched for the Korean skip-gram that
-                                   # subwords="auto" picks (subword/choice.py; docs/benchmarks.md)
+                                   # subword_batched.py); None: batched for skip-gram, pairs for CBOW and
+                                   # named subword models (subword/choice.default_kernel; docs/benchmarks.md)
     block_words: Optional[int] = None  # numba path: words per thread per block (progress, stop and resume points);
                                        # None: 2**17 on one thread, 2**14 on more (hot rows merge per block)
     report_batches: int = 50       # layered path: batches per progress report, stop check and host sync
@@ -112,8 +112,8 @@ class Word2VecConfig:
         if self.subwords and self.subwords != "auto":
             self.whole_word_count = self.whole_word_count or 0
             self.subword_scheme()   # SubwordScheme checks its own fields
-        if self.kernel is None and self.subwords != "auto":
-            self.kernel = DEFAULT_KERNEL
+        if self.kernel is None and self.subwords != "auto":   # a named --subwords model is fastText's: per pair
+            self.kernel = "pairs" if self.subwords else default_kernel(self.model)
         if self.kernel is not None and self.kernel not in KERNELS:
             raise TrainingError(f"--kernel must be one of {', '.join(KERNELS)} (got {self.kernel!r})")
         if self.kernel == "batched" and self.subwords and self.subwords != "auto" and self.model != "skipgram":

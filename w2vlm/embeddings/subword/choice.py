@@ -4,9 +4,8 @@ corpus plain word-level vectors, as before.
 The Korean choice, ``--subwords jamo --whole-word-count 100``, was measured on NSMC against word-level vectors,
 fastText's jamo model and the other candidates (docs/korean.md, "One Korean model"): a word seen 100 times or more
 is its own vector alone, as in word2vec, so frequent words keep word-level meaning; rarer words add their jamo
-n-grams, as in fastText, which trains the n-grams that give every unseen word a vector. Its skip-gram trains with
-the batched kernel (negatives shared by every two context words of a window): 1.5-1.6x the per-pair kernel's speed
-at the same quality on NSMC kiwi and eojeol tokens (docs/korean.md).
+n-grams, as in fastText, which trains the n-grams that give every unseen word a vector. Skip-gram trains with the
+batched kernel unless told otherwise (``default_kernel``).
 """
 
 import logging
@@ -20,10 +19,18 @@ log = logging.getLogger("w2vlm")
 
 HANGUL_SHARE = 0.5    # Hangul letters among all letters of the corpus tokens, counted by occurrence
 DEFAULT_MODEL = "cbow"   # what an unset --model is for any other text (gensim's default)
-DEFAULT_KERNEL = "pairs"   # what an unset --kernel is, except for the Korean skip-gram below (docs/benchmarks.md)
-KOREAN_DEFAULT = dict(model="skipgram", subwords="jamo", whole_word_count=100, kernel="batched")
+KOREAN_DEFAULT = dict(model="skipgram", subwords="jamo", whole_word_count=100)
 # options that only mean something for a subword model (compared against the config's own defaults)
 SUBWORD_OPTIONS = ("whole_word_count", "min_n", "max_n", "buckets", "min_char_n", "max_char_n", "subword_updates")
+
+
+def default_kernel(model):
+    """What an unset --kernel is for word vectors and for the Korean default: ``batched`` for skip-gram, ``pairs``
+    for CBOW (a named --subwords model keeps fastText's per-pair update). Measured in docs/benchmarks.md and
+    docs/korean.md: word-level skip-gram with shared negatives ties at one thread and is faster at two on PTB,
+    with vectors as good or better, and the Korean default trains 1.5-2.1x faster at the same quality; CBOW's
+    shared negatives lose 0.8 analogy points on PTB (and the subword kernel is skip-gram only)."""
+    return "batched" if model == "skipgram" else "pairs"
 
 
 def _is_hangul(ch):
@@ -50,7 +57,8 @@ def choose_subwords(config, encoded=None):
     (ids, no text) "auto" means word vectors. Any other config is returned as it is."""
     if config.subwords != "auto":
         return config
-    word_level = dict(subwords=None, model=config.model or DEFAULT_MODEL, kernel=config.kernel or DEFAULT_KERNEL)
+    model = config.model or DEFAULT_MODEL
+    word_level = dict(subwords=None, model=model, kernel=config.kernel or default_kernel(model))
     if encoded is None:
         return replace(config, **word_level)
     pos = bool((encoded.tokenizer_config or {}).get("pos", False))
@@ -62,8 +70,7 @@ def choose_subwords(config, encoded=None):
                                  f"none or --model skipgram")
         unset = {key: value for key, value in KOREAN_DEFAULT.items()
                  if key == "subwords" or getattr(config, key) is None}
-        if config.model == "cbow" and config.kernel is None:   # the batched subword kernel is skip-gram only
-            unset["kernel"] = DEFAULT_KERNEL
+        unset["kernel"] = config.kernel or default_kernel(config.model or KOREAN_DEFAULT["model"])
         chosen = replace(config, **unset)
         log.info("--subwords auto: %.0f%% of the corpus letters are Hangul, so this trains %s with %s n-grams "
                  "(%d-%d) for the words seen fewer than %d times (--model %s --subwords %s --whole-word-count %d "
