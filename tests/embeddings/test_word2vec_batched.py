@@ -119,6 +119,17 @@ def test_a_negative_equal_to_the_center_is_skipped():
     np.testing.assert_allclose(a_out, b_out, atol=1e-6)
 
 
+def test_the_loss_is_exact_for_confident_predictions():
+    """Three context rows score a negative at f = 120: each costs its full 120 nats (a floor on p would cap a term
+    near 69), and every other prediction (score 0) log 2."""
+    W_in = np.zeros((4, 4), dtype=np.float32)
+    W_out = np.zeros((4, 4), dtype=np.float32)
+    W_in[1:, 0] = 12.0
+    W_out[3, 0] = 10.0
+    loss = word2vec_batched.skipgram_step(W_in, W_out, np.array([1, 2, 3]), 0, np.array([3]), 0.0)
+    assert loss == pytest.approx(3 * (np.log(2.0) + 120.0 + np.log1p(np.exp(-120.0))), rel=1e-6)
+
+
 @pytest.mark.parametrize("model", ["cbow", "skipgram"])
 def test_the_batched_kernel_learns_topics_and_resumes_exactly(model):
     ids, offsets, counts, topic = topic_corpus(lines=300)

@@ -58,8 +58,7 @@ def _centre_update(h, W_out, targets, count, negs, groups, lr, work):
         big = np.float32(1.0) / (np.float32(1.0) + e)
         sig = big if f >= 0 else e * big
         # -log p of the right label = log(1 + e), plus |f| on the wrong side: exact for any f, few logs
-        if (f >= 0) != (p < count):
-            loss += weight * abs(f)
+        loss += weight * abs(f) * np.float32((f >= 0) != (p < count))
         if p < count:
             product *= 1.0 + e
         elif others == count:

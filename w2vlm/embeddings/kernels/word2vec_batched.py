@@ -24,14 +24,15 @@ CBOW_BATCH = 16   # centers sharing one draw of negatives (pWord2Vec's default m
 def _output_row(inputs, n_in, W_out, word, labels, column, lr, d_in, acc):
     """One output row against the ``n_in`` input rows: its scores, their gradients into ``d_in`` (computed from
     the row before this update) and its own update, summed in ``acc`` and written once; returns the log of the
-    product of the right labels' probabilities (float64).
+    product of the right labels' probabilities (float64, exact for any score: with e = exp(-|f|), -log p is
+    log(1 + e) plus |f| on the wrong side, as in ``word2vec_cpu._hot_logistic_updates``).
 
     ``labels[i, column]`` is 1 for the target, 0 for a negative and -1 for a pair to skip (a negative equal to
     the target, as word2vec.c skips it, or another CBOW center's target)."""
     dim = W_out.shape[1]
     for k in range(dim):
         acc[k] = 0.0
-    log_likelihood, likelihood = 0.0, 1.0
+    product, wrong = 1.0, 0.0   # prod (1 + e), each term at most 2; the wrong-side |f| summed
     for i in range(n_in):
         label = labels[i, column]
         if label < 0:
@@ -40,19 +41,20 @@ def _output_row(inputs, n_in, W_out, word, labels, column, lr, d_in, acc):
         for k in range(dim):
             f += inputs[i, k] * W_out[word, k]
         e = np.exp(-abs(f))  # sigmoid of f and of -f from one exp, stable for any f
-        big, small = np.float32(1.0) / (np.float32(1.0) + e), e / (np.float32(1.0) + e)
-        sig = big if f >= 0 else small
-        likelihood *= max(big if (f >= 0) == (label > 0) else small, np.float32(1e-30))
-        if likelihood < 1e-200:   # fold into the sum before the product underflows
-            log_likelihood += np.log(likelihood)
-            likelihood = 1.0
+        big = np.float32(1.0) / (np.float32(1.0) + e)
+        sig = big if f >= 0 else e * big
+        product *= 1.0 + e
+        wrong += abs(f) * np.float32((f >= 0) != (label > 0))
+        if product > 1e300:   # fold before float64 overflows (a batch of about a thousand rows)
+            wrong += np.log(product)
+            product = 1.0
         g = np.float32((np.float32(label) - sig) * lr)
         for k in range(dim):
             d_in[i, k] += g * W_out[word, k]
             acc[k] += g * inputs[i, k]
     for k in range(dim):
         W_out[word, k] += acc[k]
-    return log_likelihood + np.log(likelihood)
+    return -(np.log(product) + wrong)
 
 
 @njit(nogil=True, fastmath=True, cache=True, error_model="numpy")
