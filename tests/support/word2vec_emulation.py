@@ -51,7 +51,7 @@ def _logistic(h, W_out, target, negs, lr):
         big, small = 1 / (1 + e), e / (1 + e)
         sig = big if f[d] >= 0 else small
         right_is_big = (f[d] >= 0) == (d == 0)
-        loss += np.log1p(e) if right_is_big else min(abs(f[d]) + np.log1p(e), np.float32(69.07755279))
+        loss += np.log1p(e) if right_is_big else abs(f[d]) + np.log1p(e)
         g = np.float32(((1.0 if d == 0 else 0.0) - sig) * lr)
         work += g * rows[d]
         W_out[word] += g * h

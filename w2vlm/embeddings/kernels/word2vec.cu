@@ -80,7 +80,7 @@ __device__ float logistic(const vec_t* h, vec_t* work, float* W_out, int target,
     float big = 1.f / (1.f + e), small = e / (1.f + e);
     float sig = f[d] >= 0.f ? big : small;
     bool right_is_big = (f[d] >= 0.f) == (d == 0);
-    loss += right_is_big ? log1pf(e) : fminf(fabsf(f[d]) + log1pf(e), 69.07755279f);  // -log max(p, 1e-30)
+    loss += right_is_big ? log1pf(e) : fabsf(f[d]) + log1pf(e);  // -log p, exact for any score (as the CPU)
     float g = ((d == 0 ? 1.f : 0.f) - sig) * lr;
 #pragma unroll
     for (int k = 0; k < PER_LANE; ++k) {
