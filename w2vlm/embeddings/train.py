@@ -112,8 +112,8 @@ class Word2VecConfig:
         if self.subwords and self.subwords != "auto":
             self.whole_word_count = self.whole_word_count or 0
             self.subword_scheme()   # SubwordScheme checks its own fields
-        if self.kernel is None and self.subwords != "auto":   # a named --subwords model is fastText's: per pair
-            self.kernel = "pairs" if self.subwords else default_kernel(self.model)
+        if self.kernel is None and self.subwords != "auto":   # "auto": decided with the subwords (choice.py)
+            self.kernel = default_kernel(self.model, self.subwords)
         if self.kernel is not None and self.kernel not in KERNELS:
             raise TrainingError(f"--kernel must be one of {', '.join(KERNELS)} (got {self.kernel!r})")
         if self.kernel == "batched" and self.subwords and self.subwords != "auto" and self.model != "skipgram":

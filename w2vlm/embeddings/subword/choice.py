@@ -24,13 +24,14 @@ KOREAN_DEFAULT = dict(model="skipgram", subwords="jamo", whole_word_count=100)
 SUBWORD_OPTIONS = ("whole_word_count", "min_n", "max_n", "buckets", "min_char_n", "max_char_n", "subword_updates")
 
 
-def default_kernel(model):
-    """What an unset --kernel is for word vectors and for the Korean default: ``batched`` for skip-gram, ``pairs``
-    for CBOW (a named --subwords model keeps fastText's per-pair update). Measured in docs/benchmarks.md and
-    docs/korean.md: word-level skip-gram with shared negatives ties at one thread and is faster at two on PTB,
-    with vectors as good or better, and the Korean default trains 1.5-2.1x faster at the same quality; CBOW's
-    shared negatives lose 0.8 analogy points on PTB (and the subword kernel is skip-gram only)."""
-    return "batched" if model == "skipgram" else "pairs"
+def default_kernel(model, subwords):
+    """What an unset --kernel is: ``batched`` for skip-gram word vectors and for the Korean default
+    (``subwords`` None or "auto"), ``pairs`` for CBOW and for a named --subwords model (fastText's per-pair
+    update). Measured in docs/benchmarks.md and docs/korean.md: word-level skip-gram with shared negatives ties at
+    one thread and is faster at two on PTB, with vectors as good or better, and the Korean default trains 1.5-2.1x
+    faster at the same quality; CBOW's shared negatives lose 0.8 analogy points on PTB (and the subword kernel is
+    skip-gram only)."""
+    return "batched" if model == "skipgram" and subwords in (None, "auto") else "pairs"
 
 
 def _is_hangul(ch):
@@ -58,7 +59,7 @@ def choose_subwords(config, encoded=None):
     if config.subwords != "auto":
         return config
     model = config.model or DEFAULT_MODEL
-    word_level = dict(subwords=None, model=model, kernel=config.kernel or default_kernel(model))
+    word_level = dict(subwords=None, model=model, kernel=config.kernel or default_kernel(model, None))
     if encoded is None:
         return replace(config, **word_level)
     pos = bool((encoded.tokenizer_config or {}).get("pos", False))
@@ -70,7 +71,7 @@ def choose_subwords(config, encoded=None):
                                  f"none or --model skipgram")
         unset = {key: value for key, value in KOREAN_DEFAULT.items()
                  if key == "subwords" or getattr(config, key) is None}
-        unset["kernel"] = config.kernel or default_kernel(config.model or KOREAN_DEFAULT["model"])
+        unset["kernel"] = config.kernel or default_kernel(config.model or KOREAN_DEFAULT["model"], "auto")
         chosen = replace(config, **unset)
         log.info("--subwords auto: %.0f%% of the corpus letters are Hangul, so this trains %s with %s n-grams "
                  "(%d-%d) for the words seen fewer than %d times (--model %s --subwords %s --whole-word-count %d "
